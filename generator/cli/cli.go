@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aimesh/aimesh/generator/compile"
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/load"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitInvalid = 1
+	ExitUsage   = 2
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(app *app, args []string) int
+}
+
+type app struct {
+	stdout, stderr io.Writer
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"generate", "compile the CUE platform and write overlays/<env>/{ack,asm,gitops}", (*app).generate},
+		{"vet", "validate the CUE platform (and optionally a model store); write nothing", (*app).vet},
+		{"check", "exit 1 and show the difference when the committed overlays are stale", (*app).check},
+		{"diff", "compare the rendered output of two versions of the platform", (*app).diff},
+	}
+}
+
+// Main runs aimesh with args (without the program name) and returns the
+// exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		a.usage(stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(a, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "aimesh: unknown command %q\n\n", args[0])
+	a.usage(stderr)
+	return ExitUsage
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "aimesh compiles a CUE description of an AI application on ACK + ASM into kustomize overlays.")
+	fmt.Fprintln(w, "\nUsage: aimesh <command> [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'aimesh <command> --help' for the flags of a command.")
+}
+
+// common flags of the commands that load the platform.
+type common struct {
+	root     string
+	platform string
+	schemas  string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.root, "root", ".", "repository root: positions are reported relative to it")
+	fs.StringVar(&c.platform, "platform", "cue", "the CUE platform package, relative to --root")
+	fs.StringVar(&c.schemas, "schemas", "schemas", "the CUE schema module, relative to --root")
+}
+
+func (c *common) loadOptions() load.Options {
+	return load.Options{Root: c.root, PlatformDir: c.platform, SchemaDir: c.schemas}
+}
+
+func (a *app) flagSet(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: aimesh %s %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; it returns -1 to continue, or an exit code.
+func parse(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "aimesh %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return ExitUsage
+	}
+	return -1
+}
+
+// report prints an error and returns its exit code: invalid input is 1,
+// anything else 2.
+func (a *app) report(err error) int {
+	var l diag.List
+	if errors.As(err, &l) {
+		errs := l.Errors()
+		fmt.Fprintln(a.stderr, errs.Error())
+		fmt.Fprintf(a.stderr, "aimesh: %d error(s); nothing was written\n", len(errs))
+		return ExitInvalid
+	}
+	fmt.Fprintf(a.stderr, "aimesh: %v\n", err)
+	return ExitUsage
+}
+
+func (a *app) warn(l diag.List) {
+	if len(l) > 0 {
+		fmt.Fprintln(a.stderr, l.Error())
+	}
+}
+
+type envFlags struct {
+	envs envList
+	all  bool
+}
+
+type envList []string
+
+func (e *envList) String() string     { return strings.Join(*e, ",") }
+func (e *envList) Set(v string) error { *e = append(*e, strings.Split(v, ",")...); return nil }
+
+func (e *envFlags) register(fs *flag.FlagSet) {
+	fs.Var(&e.envs, "env", "environment to generate (repeatable, or comma-separated)")
+	fs.BoolVar(&e.all, "all", false, "generate every environment")
+}
+
+func (e *envFlags) validate(fs *flag.FlagSet) int {
+	if e.all == (len(e.envs) > 0) {
+		fmt.Fprintf(fs.Output(), "aimesh %s: give exactly one of --env NAME or --all\n", fs.Name())
+		fs.Usage()
+		return ExitUsage
+	}
+	return -1
+}
+
+func (a *app) generate(args []string) int {
+	fs := a.flagSet("generate", "--env NAME | --all [--out DIR]")
+	var c common
+	var e envFlags
+	c.register(fs)
+	e.register(fs)
+	out := fs.String("out", "", "output directory (default <root>/overlays)")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if code := e.validate(fs); code >= 0 {
+		return code
+	}
+	res, err := compile.Compile(compile.Options{Load: c.loadOptions(), Envs: e.envs})
+	if err != nil {
+		return a.report(err)
+	}
+	a.warn(res.Warnings)
+	dir := outDir(c.root, *out)
+	if err := emit.Write(dir, res.Tree, e.all); err != nil {
+		return a.report(err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %d files for %s to %s\n", len(res.Tree), strings.Join(res.Envs, ", "), displayPath(c.root, dir))
+	return ExitOK
+}
+
+func outDir(root, out string) string {
+	if out == "" {
+		return filepath.Join(root, "overlays")
+	}
+	return out
+}
+
+func displayPath(root, p string) string {
+	if rel, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
+
+func (a *app) vet(args []string) int {
+	fs := a.flagSet("vet", "[--models DIR]")
+	var c common
+	c.register(fs)
+	models := fs.String("models", "", "a local mirror of the model store to check against the declared models")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
+	if err != nil {
+		return a.report(err)
+	}
+	a.warn(res.Warnings)
+	if *models != "" {
+		if l := vetModels(res, *models); len(l) > 0 {
+			return a.report(l)
+		}
+	}
+	fmt.Fprintf(a.stdout, "ok: %d environments, %d objects\n", len(res.Envs), countObjects(res))
+	return ExitOK
+}
+
+func countObjects(res *compile.Result) int {
+	n := 0
+	for _, objs := range res.Objects {
+		n += len(objs)
+	}
+	return n
+}
+
+func (a *app) check(args []string) int {
+	fs := a.flagSet("check", "[--out DIR]")
+	var c common
+	c.register(fs)
+	out := fs.String("out", "", "the committed overlays directory (default <root>/overlays)")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
+	if err != nil {
+		return a.report(err)
+	}
+	dir := outDir(c.root, *out)
+	var stale []string
+	for _, env := range res.Envs {
+		cur, err := emit.ReadDir(filepath.Join(dir, env))
+		if err != nil {
+			cur = emit.Tree{}
+		}
+		want := emit.Tree{}
+		for p, d := range res.Tree {
+			if rest, ok := strings.CutPrefix(p, env+"/"); ok {
+				want[rest] = d
+			}
+		}
+		for _, p := range changedPaths(cur, want) {
+			stale = append(stale, env+"/"+p)
+		}
+	}
+	if len(stale) == 0 {
+		fmt.Fprintln(a.stdout, "overlays are up to date")
+		return ExitOK
+	}
+	sort.Strings(stale)
+	fmt.Fprintf(a.stdout, "overlays are stale; run 'aimesh generate --all' and commit the result:\n")
+	for _, p := range stale {
+		fmt.Fprintf(a.stdout, "  %s\n", p)
+	}
+	return ExitInvalid
+}
+
+func changedPaths(a, b emit.Tree) []string {
+	var out []string
+	for p, da := range a {
+		if db, ok := b[p]; !ok {
+			out = append(out, p+" (removed)")
+		} else if string(da) != string(db) {
+			out = append(out, p+" (changed)")
+		}
+	}
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			out = append(out, p+" (added)")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Run is Main with the process's streams; for cmd/aimesh.
+func Run() int { return Main(os.Args[1:], os.Stdout, os.Stderr) }

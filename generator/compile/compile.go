@@ -1,0 +1,109 @@
+package compile
+
+import (
+	"fmt"
+
+	"github.com/aimesh/aimesh/generator/check"
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/load"
+	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/generator/render/ack"
+	"github.com/aimesh/aimesh/generator/render/asm"
+	"github.com/aimesh/aimesh/generator/render/object"
+)
+
+// Options select what to compile.
+type Options struct {
+	Load load.Options
+	// Envs lists the environments to compile; empty means all.
+	Envs []string
+}
+
+// Result is a successful compilation.
+type Result struct {
+	Load     *load.Result
+	Envs     []string
+	Objects  map[string][]object.Object // by environment
+	Tree     emit.Tree                  // paths "<env>/…"
+	Warnings diag.List
+}
+
+// Compile runs the whole data path. An invalid platform returns a
+// diag.List holding every error.
+func Compile(opts Options) (*Result, error) {
+	res, err := load.Load(opts.Load)
+	if err != nil {
+		return nil, err
+	}
+	return FromLoaded(res, opts.Envs)
+}
+
+// FromLoaded compiles an already loaded platform.
+func FromLoaded(res *load.Result, envs []string) (*Result, error) {
+	p := res.Platform
+	all := p.EnvNames()
+	if len(envs) == 0 {
+		envs = all
+	}
+	for _, e := range envs {
+		if _, ok := p.Environments[e]; !ok {
+			return nil, fmt.Errorf("environment %q is not defined; defined: %v", e, all)
+		}
+	}
+	findings := check.Platform(res)
+	if findings.HasErrors() {
+		return nil, findings.Sorted()
+	}
+	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: findings.Warnings()}
+	var errs diag.List
+	for _, env := range envs {
+		objs, err := Render(res, env)
+		if err != nil {
+			if l, ok := err.(diag.List); ok {
+				errs = append(errs, l...)
+				continue
+			}
+			return nil, err
+		}
+		out.Objects[env] = objs
+		t, err := emit.Build(env, objs)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range t.Paths() {
+			if err := out.Tree.Set(p, t[p]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if errs.HasErrors() {
+		return nil, errs.Sorted()
+	}
+	return out, nil
+}
+
+// Render renders and checks the objects of one environment.
+func Render(res *load.Result, env string) ([]object.Object, error) {
+	r, err := res.Platform.Resolve(env)
+	if err != nil {
+		return nil, err
+	}
+	return RenderResolved(res.Positions, r)
+}
+
+// RenderResolved renders a resolved environment and checks the objects.
+func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
+	var objs []object.Object
+	for _, render := range []func(*model.Resolved) ([]object.Object, error){ack.Render, asm.Render} {
+		o, err := render(r)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
+		}
+		objs = append(objs, o...)
+	}
+	if l := check.Objects(ix, r.Env.Name, objs); l.HasErrors() {
+		return nil, l
+	}
+	return objs, nil
+}

@@ -1,0 +1,238 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
+
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/model"
+)
+
+// Options say where the platform and the schemas are.
+type Options struct {
+	// Root is the repository root; positions are reported relative to it.
+	Root string
+	// PlatformDir is the user's CUE package, relative to Root (default "cue").
+	PlatformDir string
+	// SchemaDir is the schema module, relative to Root (default "schemas").
+	SchemaDir string
+	// Files, when set, lists the platform's .cue files (relative to
+	// PlatformDir) in the order to load them. The result does not depend on
+	// the order; tests use it to prove that.
+	Files []string
+}
+
+func (o Options) withDefaults() Options {
+	if o.PlatformDir == "" {
+		o.PlatformDir = "cue"
+	}
+	if o.SchemaDir == "" {
+		o.SchemaDir = "schemas"
+	}
+	if o.Root == "" {
+		o.Root = "."
+	}
+	if abs, err := filepath.Abs(o.Root); err == nil {
+		o.Root = abs
+	}
+	return o
+}
+
+// Result is a validated, decoded platform.
+type Result struct {
+	Platform  *model.Platform
+	Positions Index
+	Root      string
+}
+
+// Index maps CUE paths (model.Path spelling) to the position of the value
+// in the user's files.
+type Index map[string]diag.Pos
+
+// Lookup returns the position of path, or of its nearest ancestor that has
+// one (a value filled in by a schema default has no user position).
+func (ix Index) Lookup(path string) diag.Pos {
+	for p := path; ; p = model.Parent(p) {
+		if pos, ok := ix[p]; ok && pos.IsValid() {
+			return pos
+		}
+		if p == "" {
+			return diag.Pos{}
+		}
+	}
+}
+
+// Load evaluates, validates and decodes the platform. A returned error is a
+// diag.List (invalid input) or a plain error (the files could not be read).
+func Load(opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	ctx := cuecontext.New()
+
+	schemaDir := filepath.Join(opts.Root, opts.SchemaDir)
+	schema, err := build(ctx, schemaDir, nil, opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	platformDir := filepath.Join(opts.Root, opts.PlatformDir)
+	user, err := build(ctx, platformDir, opts.Files, opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	def := schema.LookupPath(cue.ParsePath("#Platform"))
+	if !def.Exists() {
+		return nil, fmt.Errorf("%s: no #Platform definition", opts.SchemaDir)
+	}
+	v := def.Unify(user)
+	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
+		return nil, fromCUE(err, opts.Root, platformDir)
+	}
+	data, err := v.MarshalJSON()
+	if err != nil {
+		return nil, fromCUE(err, opts.Root, platformDir)
+	}
+	var p model.Platform
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		// The schema and the Go model disagree: a bug in aimesh, not in the input.
+		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
+	}
+	ix := Index{}
+	index(ix, user, "", opts.Root)
+	return &Result{Platform: &p, Positions: ix, Root: opts.Root}, nil
+}
+
+func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return cue.Value{}, fmt.Errorf("CUE directory %s: %w", dir, err)
+	}
+	args := []string{"."}
+	if len(files) > 0 {
+		args = files
+	}
+	insts := load.Instances(args, &load.Config{Dir: dir})
+	if len(insts) != 1 {
+		return cue.Value{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
+	}
+	if insts[0].Err != nil {
+		return cue.Value{}, fromCUE(insts[0].Err, root, dir)
+	}
+	v := ctx.BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fromCUE(err, root, dir)
+	}
+	return v, nil
+}
+
+// index records the position of every field of v under its model.Path.
+func index(ix Index, v cue.Value, path string, root string) {
+	if pos := diag.FromToken(root, v.Pos()); pos.IsValid() {
+		ix[path] = pos
+	}
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		it, err := v.Fields(cue.Optional(true))
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			sel := it.Selector()
+			label := sel.Unquoted()
+			if !sel.IsString() {
+				label = sel.String()
+			}
+			child := model.Path(label)
+			if path != "" {
+				child = path + "." + child
+			}
+			index(ix, it.Value(), child, root)
+		}
+	case cue.ListKind:
+		it, err := v.List()
+		if err != nil {
+			return
+		}
+		for i := 0; it.Next(); i++ {
+			index(ix, it.Value(), path+fmt.Sprintf("[%d]", i), root)
+		}
+	}
+}
+
+// fromCUE converts CUE errors to diagnostics, every error at once. The
+// primary position is the first one inside the user's platform directory;
+// the others (typically the schema constraint) follow as "see".
+func fromCUE(err error, root, userDir string) diag.List {
+	userRel, _ := filepath.Rel(root, userDir)
+	userRel = filepath.ToSlash(userRel) + "/"
+	var out diag.List
+	for _, e := range cueerrors.Errors(err) {
+		var poss []diag.Pos
+		seen := map[diag.Pos]bool{}
+		for _, tp := range append([]token.Pos{e.Position()}, cueerrors.Positions(e)...) {
+			p := diag.FromToken(root, tp)
+			if p.IsValid() && !seen[p] {
+				seen[p] = true
+				poss = append(poss, p)
+			}
+		}
+		sort.SliceStable(poss, func(i, j int) bool {
+			ui, uj := strings.HasPrefix(poss[i].File, userRel), strings.HasPrefix(poss[j].File, userRel)
+			if ui != uj {
+				return ui
+			}
+			return false
+		})
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		d := diag.Diagnostic{Severity: diag.Error, Path: cuePath(e.Path()), Message: msg, Hint: hintFor(msg)}
+		if len(poss) > 0 {
+			d.Pos = poss[0]
+			d.Also = poss[1:]
+		}
+		out = append(out, d)
+	}
+	return out.Sorted()
+}
+
+func cuePath(sels []string) string {
+	var b strings.Builder
+	for _, s := range sels {
+		if strings.HasPrefix(s, "[") || strings.HasPrefix(s, "#") && b.Len() == 0 {
+			b.WriteString(s)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func hintFor(msg string) string {
+	switch {
+	case strings.Contains(msg, "field not allowed"):
+		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
+	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
+		return "give the field a concrete value"
+	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
+		return "change the value so it satisfies the schema constraint shown above"
+	case strings.Contains(msg, "conflicting values"):
+		return "use a value of the type the schema expects (see the schema position above)"
+	case strings.Contains(msg, "expected"), strings.Contains(msg, "syntax"):
+		return "fix the CUE syntax at this position"
+	default:
+		return "fix the value at this position; see the schema position above"
+	}
+}

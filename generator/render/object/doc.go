@@ -1,0 +1,7 @@
+// Package object owns the in-memory form of one emitted Kubernetes object:
+// its identity (target, unit, apiVersion, kind, namespace, name), its body
+// as a plain JSON-compatible map, and the CUE path it was rendered from.
+// Renderers build objects from typed values (k8s.io/api structs, istio.io/api
+// protos, small typed structs for ASM and KServe kinds) through the
+// constructors here; nothing downstream assembles maps by hand.
+package object

@@ -1,0 +1,176 @@
+package object
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Target is the API server an object is applied to.
+type Target string
+
+const (
+	ACK    Target = "ack"
+	ASM    Target = "asm"
+	GitOps Target = "gitops"
+)
+
+// Targets lists the rendered targets in emit order.
+var Targets = []Target{ACK, ASM}
+
+// Object is one rendered Kubernetes object.
+type Object struct {
+	Target Target
+	// Unit is the sync unit inside the target: "platform" objects
+	// (namespaces, gateways, storage) are applied before the rest.
+	Unit string
+	// Origin is the CUE path the object was rendered from.
+	Origin string
+	Body   map[string]any
+}
+
+func (o Object) APIVersion() string { s, _ := o.Body["apiVersion"].(string); return s }
+func (o Object) Kind() string       { s, _ := o.Body["kind"].(string); return s }
+func (o Object) Name() string       { return o.meta("name") }
+func (o Object) Namespace() string  { return o.meta("namespace") }
+
+func (o Object) meta(k string) string {
+	m, _ := o.Body["metadata"].(map[string]any)
+	s, _ := m[k].(string)
+	return s
+}
+
+// GVK returns the object's group, version and kind.
+func (o Object) GVK() schema.GroupVersionKind {
+	return schema.FromAPIVersionAndKind(o.APIVersion(), o.Kind())
+}
+
+// ID is "Kind/namespace/name" (namespace empty for cluster-scoped objects).
+func (o Object) ID() string {
+	return o.Kind() + "/" + o.Namespace() + "/" + o.Name()
+}
+
+// FileName is the lowercase file name of the object inside its unit.
+func (o Object) FileName() string {
+	parts := []string{strings.ToLower(o.Kind())}
+	if ns := o.Namespace(); ns != "" {
+		parts = append(parts, ns)
+	}
+	parts = append(parts, o.Name())
+	return strings.Join(parts, "-") + ".yaml"
+}
+
+// Annotate sets an annotation on the object.
+func (o Object) Annotate(k, v string) {
+	md := o.Body["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	ann[k] = v
+}
+
+// FromTyped converts a typed Kubernetes value (k8s.io/api struct or a local
+// typed struct with TypeMeta and ObjectMeta) into an object.
+func FromTyped(target Target, unit, origin string, v any) (Object, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Object{}, err
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		return Object{}, err
+	}
+	normalize(body)
+	o := Object{Target: target, Unit: unit, Origin: origin, Body: body}
+	if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
+		return Object{}, fmt.Errorf("object from %s lacks apiVersion, kind or name", origin)
+	}
+	return o, nil
+}
+
+// Must panics on error; for renderers whose inputs are typed and always marshal.
+func Must(o Object, err error) Object {
+	if err != nil {
+		panic(err)
+	}
+	return o
+}
+
+// FromProto builds an Istio object whose spec is an istio.io/api message.
+// The spec is marshalled with protojson (field names in lowerCamelCase, as
+// the Istio CRDs expect) and re-read as a map so the output is byte-stable.
+// ext, when not nil, is called with the spec map to add ASM extension
+// fields from their own typed structs.
+func FromProto(target Target, unit, origin string, tm metav1.TypeMeta, om metav1.ObjectMeta, spec proto.Message, ext func(spec map[string]any) error) (Object, error) {
+	sb, err := protojson.Marshal(spec)
+	if err != nil {
+		return Object{}, fmt.Errorf("%s %s: %w", tm.Kind, om.Name, err)
+	}
+	var specMap map[string]any
+	if err := json.Unmarshal(sb, &specMap); err != nil {
+		return Object{}, err
+	}
+	if ext != nil {
+		if err := ext(specMap); err != nil {
+			return Object{}, fmt.Errorf("%s %s: %w", tm.Kind, om.Name, err)
+		}
+	}
+	o, err := FromTyped(target, unit, origin, struct {
+		metav1.TypeMeta   `json:",inline"`
+		metav1.ObjectMeta `json:"metadata"`
+	}{tm, om})
+	if err != nil {
+		return Object{}, err
+	}
+	o.Body["spec"] = specMap
+	return o, nil
+}
+
+// ToMap converts a typed value into a JSON map (for ASM extension fields).
+func ToMap(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+// normalize removes what the Kubernetes Go types add but a manifest should
+// not carry: creationTimestamp: null and empty status.
+func normalize(body map[string]any) {
+	if md, ok := body["metadata"].(map[string]any); ok {
+		if v, ok := md["creationTimestamp"]; ok && v == nil {
+			delete(md, "creationTimestamp")
+		}
+	}
+	if st, ok := body["status"].(map[string]any); ok && len(st) == 0 {
+		delete(body, "status")
+	}
+	dropNullTimestamps(body)
+}
+
+func dropNullTimestamps(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, c := range v {
+			if k == "creationTimestamp" && c == nil {
+				delete(v, k)
+				continue
+			}
+			dropNullTimestamps(c)
+		}
+	case []any:
+		for _, c := range v {
+			dropNullTimestamps(c)
+		}
+	}
+}
