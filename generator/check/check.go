@@ -36,8 +36,9 @@ func (c *checker) warnf(path, hint, format string, args ...any) {
 	c.at(diag.Warning, path, hint, format, args...)
 }
 
-// Platform runs the checks that hold for the base platform and for each
-// environment. Findings common to every environment are reported once.
+// Platform runs the checks on the base platform and on each resolved
+// environment. Findings common to every environment are reported once,
+// without an environment tag.
 func Platform(res *load.Result) diag.List {
 	p := res.Platform
 	base := &checker{ix: res.Positions}
@@ -51,14 +52,12 @@ func Platform(res *load.Result) diag.List {
 		c := &checker{ix: res.Positions, r: r}
 		c.resolved()
 		for i := range c.out {
-			// A finding at a path the environment overrides belongs to it.
-			if strings.HasPrefix(c.out[i].Path, model.Path("environments", env)) {
-				c.out[i].Env = env
-			}
+			c.out[i].Env = env
 		}
 		out = append(out, c.out...)
 	}
-	return out.Sorted()
+	// Findings shared by every environment are reported once.
+	return diag.MergeEnvs(out, p.EnvNames())
 }
 
 // Resolved checks one resolved environment only.
@@ -294,7 +293,7 @@ func (c *checker) headers(p *model.Platform) {
 		add(p.Tiers.Header, "tiers.header", "claim header")
 	}
 	for _, f := range p.DynamicSubsetFormats() {
-		add(p.ModelServing.HeaderPrefix+f, "modelServing.headerPrefix", "model format header")
+		add(p.FormatHeader(f), "modelServing.headerPrefix", "model format header")
 	}
 }
 

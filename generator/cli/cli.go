@@ -31,6 +31,16 @@ type command struct {
 
 type app struct {
 	stdout, stderr io.Writer
+	// dir is the working directory relative paths resolve against.
+	dir string
+}
+
+// abs resolves p against the app's working directory.
+func (a *app) abs(p string) string {
+	if filepath.IsAbs(p) || a.dir == "" {
+		return p
+	}
+	return filepath.Join(a.dir, p)
 }
 
 var commands []command
@@ -47,7 +57,13 @@ func init() {
 // Main runs aimesh with args (without the program name) and returns the
 // exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	return MainIn("", args, stdout, stderr)
+}
+
+// MainIn is Main with relative paths resolved against dir instead of the
+// process's working directory (tests run it in-process, concurrently).
+func MainIn(dir string, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, dir: dir}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(stdout)
 		if len(args) == 0 {
@@ -90,6 +106,9 @@ func (c *common) register(fs *flag.FlagSet) {
 func (c *common) loadOptions() load.Options {
 	return load.Options{Root: c.root, PlatformDir: c.platform, SchemaDir: c.schemas}
 }
+
+// resolve makes the root absolute against the app's directory.
+func (c *common) resolve(a *app) { c.root = a.abs(c.root) }
 
 func (a *app) flagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -174,12 +193,13 @@ func (a *app) generate(args []string) int {
 	if code := e.validate(fs); code >= 0 {
 		return code
 	}
+	c.resolve(a)
 	res, err := compile.Compile(compile.Options{Load: c.loadOptions(), Envs: e.envs})
 	if err != nil {
 		return a.report(err)
 	}
 	a.warn(res.Warnings)
-	dir := outDir(c.root, *out)
+	dir := a.outDir(c.root, *out)
 	if err := emit.Write(dir, res.Tree, e.all); err != nil {
 		return a.report(err)
 	}
@@ -187,11 +207,11 @@ func (a *app) generate(args []string) int {
 	return ExitOK
 }
 
-func outDir(root, out string) string {
+func (a *app) outDir(root, out string) string {
 	if out == "" {
 		return filepath.Join(root, "overlays")
 	}
-	return out
+	return a.abs(out)
 }
 
 func displayPath(root, p string) string {
@@ -209,6 +229,7 @@ func (a *app) vet(args []string) int {
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
+	c.resolve(a)
 	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
 	if err != nil {
 		return a.report(err)
@@ -239,11 +260,12 @@ func (a *app) check(args []string) int {
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
+	c.resolve(a)
 	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
 	if err != nil {
 		return a.report(err)
 	}
-	dir := outDir(c.root, *out)
+	dir := a.outDir(c.root, *out)
 	var stale []string
 	for _, env := range res.Envs {
 		cur, err := emit.ReadDir(filepath.Join(dir, env))

@@ -51,9 +51,9 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 			return nil, fmt.Errorf("environment %q is not defined; defined: %v", e, all)
 		}
 	}
-	findings := check.Platform(res)
+	findings := diag.MergeEnvs(check.Platform(res), all)
 	if findings.HasErrors() {
-		return nil, findings.Sorted()
+		return nil, findings
 	}
 	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: findings.Warnings()}
 	var errs diag.List
@@ -78,7 +78,7 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 		}
 	}
 	if errs.HasErrors() {
-		return nil, errs.Sorted()
+		return nil, diag.MergeEnvs(errs, envs)
 	}
 	return out, nil
 }

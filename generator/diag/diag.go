@@ -157,3 +157,28 @@ func (l List) Sorted() List {
 	}
 	return dedup
 }
+
+// MergeEnvs folds findings that differ only in their environment: one
+// that holds in every environment of envs loses its Env tag, so it is
+// reported once.
+func MergeEnvs(l List, envs []string) List {
+	type key struct {
+		pos           Pos
+		path, message string
+		sev           Severity
+	}
+	count := map[key]int{}
+	for _, d := range l {
+		if d.Env != "" {
+			count[key{d.Pos, d.Path, d.Message, d.Severity}]++
+		}
+	}
+	var out List
+	for _, d := range l {
+		if d.Env != "" && count[key{d.Pos, d.Path, d.Message, d.Severity}] == len(envs) {
+			d.Env = ""
+		}
+		out = append(out, d)
+	}
+	return out.Sorted()
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -195,7 +196,17 @@ func fromCUE(err error, root, userDir string) diag.List {
 		})
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		d := diag.Diagnostic{Severity: diag.Error, Path: cuePath(e.Path()), Message: msg, Hint: hintFor(msg)}
+		path := strings.TrimPrefix(cuePath(e.Path()), "#Platform.")
+		if secretPathRE.MatchString(path) {
+			// Never echo a secret value into logs.
+			msg = quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+				if strings.HasPrefix(q, `"^`) {
+					return q
+				}
+				return `"***"`
+			})
+		}
+		d := diag.Diagnostic{Severity: diag.Error, Path: path, Message: msg, Hint: hintFor(path, msg, len(poss) > 1)}
 		if len(poss) > 0 {
 			d.Pos = poss[0]
 			d.Also = poss[1:]
@@ -204,6 +215,11 @@ func fromCUE(err error, root, userDir string) diag.List {
 	}
 	return out.Sorted()
 }
+
+var (
+	secretPathRE = regexp.MustCompile(`(?i)secret`)
+	quotedRE     = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+)
 
 func cuePath(sels []string) string {
 	var b strings.Builder
@@ -220,19 +236,30 @@ func cuePath(sels []string) string {
 	return b.String()
 }
 
-func hintFor(msg string) string {
+func hintFor(path, msg string, hasSchemaPos bool) string {
+	if secretPathRE.MatchString(path) {
+		return "reference a Kubernetes Secret kept outside Git, e.g. secretRef: {name: \"oidc\", key: \"OIDC_CLIENT_SECRET\"}; never write secret values in CUE"
+	}
+	if !hasSchemaPos {
+		switch {
+		case strings.Contains(msg, "not terminated"), strings.Contains(msg, "expected"), strings.Contains(msg, "illegal"), strings.Contains(msg, "missing"):
+			return "fix the CUE syntax at this position"
+		}
+	}
 	switch {
-	case strings.Contains(msg, "field not allowed"):
+	case strings.Contains(msg, "field not allowed") && hasSchemaPos:
 		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
+	case strings.Contains(msg, "field not allowed"):
+		return "remove the field or fix its spelling (see schemas/ for the allowed fields)"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
 		return "change the value so it satisfies the schema constraint shown above"
 	case strings.Contains(msg, "conflicting values"):
 		return "use a value of the type the schema expects (see the schema position above)"
-	case strings.Contains(msg, "expected"), strings.Contains(msg, "syntax"):
-		return "fix the CUE syntax at this position"
-	default:
+	case hasSchemaPos:
 		return "fix the value at this position; see the schema position above"
+	default:
+		return "fix the value at this position"
 	}
 }

@@ -84,6 +84,12 @@ func (p *Platform) DynamicSubsetFormats() []string {
 	return SortedKeys(set)
 }
 
+// FormatHeader is the request header that asks the model gateway for a
+// runtime serving format f; underscores in format names become hyphens (C1).
+func (p *Platform) FormatHeader(f string) string {
+	return p.ModelServing.HeaderPrefix + strings.ReplaceAll(f, "_", "-")
+}
+
 // DataTypeBytes is the size of one element of a KServe v2 datatype; BYTES
 // counts as 1 per element (a lower bound).
 var DataTypeBytes = map[string]int64{

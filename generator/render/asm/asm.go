@@ -170,7 +170,7 @@ func (x *renderer) modelRouting() {
 	var keys []HeaderToDynamicSubsetKey
 	var selectors []SubsetSelector
 	for _, f := range formats {
-		keys = append(keys, HeaderToDynamicSubsetKey{Header: ms.HeaderPrefix + f, Key: ms.SubsetKeyPrefix + f})
+		keys = append(keys, HeaderToDynamicSubsetKey{Header: r.FormatHeader(f), Key: ms.SubsetKeyPrefix + f})
 		selectors = append(selectors, SubsetSelector{Keys: []string{ms.SubsetKeyPrefix + f}})
 	}
 	vs := &networking.VirtualService{

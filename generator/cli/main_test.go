@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aimesh/aimesh/generator/emit"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and txtar expectations")
+
+// updating reports whether goldens are to be rewritten (-update or AIMESH_UPDATE=1).
+func updating() bool { return *update || os.Getenv("AIMESH_UPDATE") == "1" }
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"aimesh-bin": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// repoRoot is the repository root (two levels above this package).
+func repoRoot(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// copyTree copies src into dst, skipping files that already exist in dst
+// (a script's own files override the repository's).
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			if strings.HasPrefix(info.Name(), ".aimesh-") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(target, 0o755)
+		}
+		if _, err := os.Stat(target); err == nil {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// scriptParams sets up every script with a copy of the repository's
+// platform (cue/, schemas/) and committed overlays/ under $WORK, unless the
+// script brings its own files, and registers the in-process commands:
+//
+//	aimesh ARGS...        run cli.MainIn($PWD, ARGS); records $EXIT
+//	exitcode N            the last aimesh exit code was N
+//	overlays-unchanged    $WORK/overlays is byte-identical to the repository's
+//	replace FILE OLD NEW  replace the one occurrence of OLD in FILE
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	root := repoRoot(t)
+	return testscript.Params{
+		Dir:                 dir,
+		UpdateScripts:       updating(),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			for _, d := range []string{"cue", "schemas", "overlays"} {
+				if err := copyTree(filepath.Join(root, d), filepath.Join(env.WorkDir, d)); err != nil {
+					return err
+				}
+			}
+			env.Setenv("REPO", root)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"aimesh": func(ts *testscript.TestScript, neg bool, args []string) {
+				code := MainIn(ts.MkAbs("."), args, ts.Stdout(), ts.Stderr())
+				ts.Setenv("EXIT", strconv.Itoa(code))
+				if neg && code == 0 {
+					ts.Fatalf("aimesh succeeded unexpectedly")
+				}
+				if !neg && code != 0 {
+					ts.Fatalf("aimesh exited %d", code)
+				}
+			},
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: exitcode N")
+				}
+				if got := ts.Getenv("EXIT"); (got == args[0]) == neg {
+					ts.Fatalf("exit code %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
+				}
+			},
+			"overlays-unchanged": func(ts *testscript.TestScript, neg bool, args []string) {
+				want, err := emit.ReadDir(filepath.Join(root, "overlays"))
+				ts.Check(err)
+				got, err := emit.ReadDir(ts.MkAbs("overlays"))
+				ts.Check(err)
+				if emit.Equal(want, got) == neg {
+					ts.Fatalf("overlays/ changed: %s", firstDifference(want, got))
+				}
+			},
+			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: replace FILE OLD NEW")
+				}
+				f := ts.MkAbs(args[0])
+				data, err := os.ReadFile(f)
+				ts.Check(err)
+				old, repl := unquote(args[1]), unquote(args[2])
+				if n := bytes.Count(data, []byte(old)); n != 1 {
+					ts.Fatalf("replace: %q occurs %d times in %s, want once", old, n, args[0])
+				}
+				ts.Check(os.WriteFile(f, bytes.Replace(data, []byte(old), []byte(repl), 1), 0o644))
+			},
+		},
+	}
+}
+
+// unquote turns the two-character sequences \n and \t into newline and tab.
+func unquote(s string) string {
+	return strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(s)
+}
+
+func firstDifference(a, b emit.Tree) string {
+	for _, p := range a.Paths() {
+		if d, ok := b[p]; !ok {
+			return p + " removed"
+		} else if !bytes.Equal(d, a[p]) {
+			return p + " changed"
+		}
+	}
+	for _, p := range b.Paths() {
+		if _, ok := a[p]; !ok {
+			return p + " added"
+		}
+	}
+	return fmt.Sprint("no difference")
+}
+
+// TestErrors runs golden/errors: invalid input, each asserting the exact
+// message and position, exit code 1 and untouched overlays/.
+func TestErrors(t *testing.T) {
+	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "errors")))
+}
+
+// TestCLI runs golden/cli: the commands' behaviour on valid input.
+func TestCLI(t *testing.T) {
+	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "cli")))
+}

@@ -1,0 +1,31 @@
+// Package diff compares the rendered output of two versions of an aimesh
+// platform: what `kubectl apply` would see, not the CUE source.
+//
+// A version is turned into Manifests in one of three ways: a git ref
+// (RenderRef materialises the ref's cue/ and schemas/ directories from git
+// objects into a temporary directory and compiles them, leaving the working
+// tree alone), the working tree (RenderWorktree), or an overlays directory
+// already on disk (RenderDir). Every <env>/<target> directory of the
+// compiled tree is built with kustomize (sigs.k8s.io/kustomize/api/krusty,
+// on an in-memory file system) so the comparison sees exactly the objects
+// a GitOps engine would apply; a directory without a kustomization.yaml is
+// read as plain YAML.
+//
+// Compare pairs the objects of each env/target section by API group, kind,
+// namespace and name (the version is compared as a field) and reports
+// added, removed and changed objects; a changed object lists its field
+// differences with YAML paths such as
+//
+//	spec.template.spec.containers[name=style-transfer-tf].image
+//
+// Lists whose items all carry a unique string "name" are matched by name,
+// other lists by index. Map keys are visited in sorted order, so a Report
+// is deterministic.
+//
+// Values that may be credentials are never printed: everything under the
+// data and stringData of a core Secret, and every field whose key (or
+// list item name) matches (?i)secret|password|token, is shown as "***".
+//
+// A Report is written as text, as Markdown meant for a pull-request
+// comment, or as JSON (see WriteJSON for the schema).
+package diff

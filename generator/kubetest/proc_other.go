@@ -1,0 +1,14 @@
+//go:build !linux
+
+package kubetest
+
+import (
+	"os"
+	"syscall"
+)
+
+// sysProcAttr: no process-group handling outside Linux (the project's
+// machines run Debian); Stop still kills the processes themselves.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func killGroup(p *os.Process) { _ = p.Kill() }
