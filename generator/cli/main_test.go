@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -145,7 +144,7 @@ func firstDifference(a, b emit.Tree) string {
 			return p + " added"
 		}
 	}
-	return fmt.Sprint("no difference")
+	return "no difference"
 }
 
 // TestErrors runs golden/errors: invalid input, each asserting the exact

@@ -1,0 +1,61 @@
+# aimesh — see README.md. Every target installs what it needs.
+SHELL := /bin/bash
+GO    ?= go
+TOOLS  = $(shell ./hack/tools.sh)
+
+.PHONY: example generate test check lint unit regen-check bench vendor-schemas kube-assets update help
+
+help:
+	@echo "make example        install tools, then generate overlays for every environment of the bundled example"
+	@echo "make test           the whole test suite (lint, unit + txtar + API-server tests with -race, golden drift)"
+	@echo "make bench          Go benchmarks; figures go to docs/performance.md"
+	@echo "make update         refresh golden files and overlays/"
+	@echo "make vendor-schemas re-vendor the CRD schemas under schemas/crds (offline from module caches)"
+
+## README command 1: install what is needed, generate all environments.
+example:
+	./hack/tools.sh >/dev/null
+	$(GO) run ./cmd/aimesh generate --all
+
+generate:
+	$(GO) run ./cmd/aimesh generate --all
+
+## README command 2: the whole test suite. CI (.ci/run) runs exactly this.
+test: lint kube-assets unit regen-check
+
+kube-assets:
+	./hack/kube-apiserver.sh >/dev/null
+
+lint:
+	@bin=$(TOOLS); \
+	unformatted=$$(gofmt -l cmd generator schemas 2>/dev/null); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi; \
+	$(GO) vet ./... && \
+	$$bin/staticcheck ./... && \
+	(cd schemas && $$bin/cue fmt --check ./...) && \
+	(cd cue && $$bin/cue fmt --check ./...) && \
+	echo "lint: ok"
+
+unit:
+	AIMESH_KUBE_ASSETS=$$(./hack/kube-apiserver.sh) $(GO) test -race -count=1 ./...
+
+# Regenerating must not change anything committed (overlays/, golden/).
+regen-check:
+	$(GO) run ./cmd/aimesh generate --all
+	$(GO) run ./cmd/aimesh check
+	@if [ -n "$$(git status --porcelain -- overlays golden)" ]; then \
+		echo "regenerating changed committed files:"; git status --porcelain -- overlays golden; \
+		git --no-pager diff --stat -- overlays golden; exit 1; fi
+
+check:
+	$(GO) run ./cmd/aimesh check
+
+update:
+	$(GO) run ./cmd/aimesh generate --all
+	AIMESH_UPDATE=1 $(GO) test ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
+
+vendor-schemas:
+	./hack/vendor-schemas.sh
