@@ -236,7 +236,7 @@ func (a *app) vet(args []string) int {
 	}
 	a.warn(res.Warnings)
 	if *models != "" {
-		if l := vetModels(res, *models); len(l) > 0 {
+		if l := vetModels(res, a.abs(*models)); len(l) > 0 {
 			return a.report(l)
 		}
 	}

@@ -79,6 +79,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 				}
 			}
 			env.Setenv("REPO", root)
+			env.Setenv("MODELS", filepath.Join(root, "..", "shared", "models"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -156,4 +157,10 @@ func TestErrors(t *testing.T) {
 // TestCLI runs golden/cli: the commands' behaviour on valid input.
 func TestCLI(t *testing.T) {
 	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "cli")))
+}
+
+// TestChecks runs golden/checks: the safety and capacity rules (C1-C20),
+// each with negative and positive cases.
+func TestChecks(t *testing.T) {
+	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "checks")))
 }

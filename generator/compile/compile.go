@@ -6,6 +6,7 @@ import (
 	"github.com/aimesh/aimesh/generator/check"
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/gitops"
 	"github.com/aimesh/aimesh/generator/load"
 	"github.com/aimesh/aimesh/generator/model"
 	"github.com/aimesh/aimesh/generator/render/ack"
@@ -102,6 +103,11 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 		}
 		objs = append(objs, o...)
 	}
+	g, err := gitops.Render(r, objs)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
+	}
+	objs = append(objs, g...)
 	if l := check.Objects(ix, r.Env.Name, objs); l.HasErrors() {
 		return nil, l
 	}

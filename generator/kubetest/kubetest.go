@@ -111,7 +111,8 @@ var errPortInUse = errors.New("port already in use")
 
 func start(ctx context.Context, assetsDir string, logw io.Writer) (s *Server, err error) {
 	began := time.Now()
-	dir, err := os.MkdirTemp("", "aimesh-kubetest-")
+	removeStaleDirs()
+	dir, err := os.MkdirTemp("", tempPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +160,7 @@ func start(ctx context.Context, assetsDir string, logw io.Writer) (s *Server, er
 	}
 	certDir := filepath.Join(dir, "certs")
 	files := map[string][]byte{
+		ownerFile:    []byte(strconv.Itoa(os.Getpid())),
 		"sa.key":     saKey,
 		"sa.pub":     saPub,
 		"tokens.csv": []byte(s.token + `,admin,admin-uid,"system:masters"` + "\n"),
@@ -201,8 +203,9 @@ func start(ctx context.Context, assetsDir string, logw io.Writer) (s *Server, er
 	caFile := filepath.Join(certDir, "apiserver.crt")
 	var ca []byte
 	if err := s.poll(ctx, s.api, "kube-apiserver certificate", func() (bool, error) {
-		ca, err = os.ReadFile(caFile)
-		return err == nil && bytes.Contains(ca, []byte("-----END CERTIFICATE-----")), nil
+		data, rerr := os.ReadFile(caFile)
+		ca = data
+		return rerr == nil && bytes.Contains(data, []byte("-----END CERTIFICATE-----")), nil
 	}); err != nil {
 		return nil, err
 	}
@@ -212,7 +215,6 @@ func start(ctx context.Context, assetsDir string, logw io.Writer) (s *Server, er
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca},
 		QPS:             200,
 		Burst:           400,
-		Timeout:         30 * time.Second,
 	}
 	client, err := rest.HTTPClientFor(s.Config)
 	if err != nil {
@@ -230,6 +232,32 @@ func start(ctx context.Context, assetsDir string, logw io.Writer) (s *Server, er
 		fmt.Fprintf(logw, "kubetest: etcd %s, kube-apiserver %s ready in %s\n", etcdClient, host, time.Since(began).Round(time.Millisecond))
 	}
 	return s, nil
+}
+
+// tempPrefix names the temp dirs of servers; ownerFile in them holds the
+// PID of the test binary that started the server.
+const (
+	tempPrefix = "aimesh-kubetest-"
+	ownerFile  = "owner.pid"
+)
+
+// removeStaleDirs removes the temp dirs (≈ 120 MB each, mostly etcd's
+// preallocated WAL) left by test binaries that died without Stop, e.g. on
+// a panic: their processes are gone (SIGKILLed with the binary), their
+// files are not.
+func removeStaleDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			continue // not ours, or still being set up
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		_ = os.RemoveAll(d)
+	}
 }
 
 // Stop kills both processes (their whole process groups) and removes the
@@ -460,12 +488,10 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// RequireServer returns a running API server for t. When the assets are
-// missing (AIMESH_KUBE_ASSETS unset or incomplete) it skips t, or fails it
-// when CI=true: the CI must never silently skip. With Main in TestMain the
-// server is shared by the whole test binary; otherwise every call starts a
-// new server (≈ 3–5 s) that t.Cleanup stops.
-func RequireServer(t testing.TB) *Server {
+// RequireAssets returns the assets directory from AIMESH_KUBE_ASSETS for
+// tests that call Start themselves. When the assets are missing it skips t,
+// or fails it when CI=true: the CI must never silently skip.
+func RequireAssets(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv(EnvAssets)
 	if p := assetsProblem(dir); p != "" {
@@ -480,6 +506,16 @@ func RequireServer(t testing.TB) *Server {
 		}
 		t.Skip(msg)
 	}
+	return dir
+}
+
+// RequireServer returns a running API server for t. When the assets are
+// missing it skips or fails t as RequireAssets does. With Main in TestMain
+// the server is shared by the whole test binary; otherwise every call
+// starts a new server (a few seconds) that t.Cleanup stops.
+func RequireServer(t testing.TB) *Server {
+	t.Helper()
+	dir := RequireAssets(t)
 	if shared.enabled {
 		shared.once.Do(func() {
 			shared.server, shared.err = Start(context.Background(), dir, nil)

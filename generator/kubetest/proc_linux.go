@@ -1,6 +1,7 @@
 package kubetest
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -16,4 +17,9 @@ func killGroup(p *os.Process) {
 	if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
 		_ = p.Kill()
 	}
+}
+
+// processAlive reports whether a process with this PID exists.
+func processAlive(pid int) bool {
+	return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }

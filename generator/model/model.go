@@ -302,6 +302,7 @@ type GitOps struct {
 	Engine   string       `json:"engine"`
 	RepoURL  string       `json:"repoURL"`
 	Branch   string       `json:"branch"`
+	Path     string       `json:"path"`
 	Interval string       `json:"interval"`
 	Prune    bool         `json:"prune"`
 	SelfHeal bool         `json:"selfHeal"`
@@ -322,4 +323,5 @@ type ArgoCDConfig struct {
 
 type FluxConfig struct {
 	Namespace string `json:"namespace"`
+	Timeout   string `json:"timeout"`
 }

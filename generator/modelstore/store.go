@@ -311,7 +311,7 @@ func (c *checker) compare(kind, plural string, declared, actual []Tensor, file s
 			if fv < 0 || dv < 0 || fv == dv {
 				continue
 			}
-			c.add(fmt.Sprintf("%s.shape[%d]", at, j), fmt.Sprintf("declare %d (or -1 if it varies) for dim %d, or re-export the model with dim %d = %d", fv, j, j, dv),
+			c.add(fmt.Sprintf("%s.shape[%d]", at, j), fmt.Sprintf("declare %d for dim %d, or re-export the model with dim %d = %d", fv, j, j, dv),
 				"%s %q dim %d: model file has %d, CUE declares %d", kind, d.Name, j, fv, dv)
 		}
 	}

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/diff"
+)
+
+// Exit codes of diff, as diff(1): 0 no difference, 1 differences, 2 error.
+const (
+	diffSame   = 0
+	diffDiffer = 1
+	diffError  = 2
+)
+
+const worktree = "working tree"
+
+// diff compares the rendered output of two versions of the platform:
+//
+//	aimesh diff [--base REF] [--head REF]   git ref(s); head defaults to the working tree
+//	aimesh diff --dirs A B                  two overlays directories on disk
+func (a *app) diff(args []string) int {
+	fs := a.flagSet("diff", "[--base REF] [--head REF] | --dirs A B  [--format text|markdown|json] [--env NAME]")
+	var c common
+	c.register(fs)
+	base := fs.String("base", "", "git ref of the base version (default HEAD)")
+	head := fs.String("head", "", "git ref of the head version (default: the working tree)")
+	dirs := fs.Bool("dirs", false, "compare two rendered overlays directories given as arguments A B")
+	format := fs.String("format", "text", "output format: text, markdown or json")
+	var envs envList
+	fs.Var(&envs, "env", "compare only this environment (repeatable, or comma-separated)")
+	pos, code := parseInterspersed(fs, args)
+	if code >= 0 {
+		return code
+	}
+	usage := func(msg string) int {
+		fmt.Fprintf(a.stderr, "aimesh diff: %s\n", msg)
+		fs.Usage()
+		return diffError
+	}
+	var write func(*diff.Report, io.Writer) error
+	switch *format {
+	case "text":
+		write = (*diff.Report).WriteText
+	case "markdown", "md":
+		write = (*diff.Report).WriteMarkdown
+	case "json":
+		write = (*diff.Report).WriteJSON
+	default:
+		return usage(fmt.Sprintf("unknown --format %q (want text, markdown or json)", *format))
+	}
+	c.resolve(a)
+
+	type side struct {
+		name   string
+		render func() (*diff.Manifests, error)
+		m      *diff.Manifests
+		err    error
+	}
+	var sides [2]side
+	if *dirs {
+		if *base != "" || *head != "" {
+			return usage("--dirs compares two directories; it excludes --base and --head")
+		}
+		if len(pos) != 2 {
+			return usage("--dirs needs two directories, A B")
+		}
+		for i, d := range pos {
+			dir := a.abs(d)
+			sides[i] = side{name: d, render: func() (*diff.Manifests, error) { return diff.RenderDir(dir) }}
+		}
+	} else {
+		if len(pos) > 0 {
+			return usage(fmt.Sprintf("unexpected argument %q", pos[0]))
+		}
+		if *base == "" {
+			*base = "HEAD"
+		}
+		lo := c.loadOptions()
+		sides[0] = side{name: *base, render: func() (*diff.Manifests, error) { return diff.RenderRef(lo, *base) }}
+		if *head == "" {
+			sides[1] = side{name: worktree, render: func() (*diff.Manifests, error) { return diff.RenderWorktree(lo) }}
+		} else {
+			sides[1] = side{name: *head, render: func() (*diff.Manifests, error) { return diff.RenderRef(lo, *head) }}
+		}
+	}
+
+	// The two versions are independent: render them in parallel.
+	var wg sync.WaitGroup
+	for i := range sides {
+		wg.Add(1)
+		go func(s *side) {
+			defer wg.Done()
+			s.m, s.err = s.render()
+		}(&sides[i])
+	}
+	wg.Wait()
+	failed := false
+	for _, s := range sides {
+		if s.err != nil {
+			a.diffError(s.name, s.err)
+			failed = true
+		}
+	}
+	if failed {
+		return diffError
+	}
+	rep, err := diff.Compare(sides[0].m, sides[1].m, diff.Options{Base: sides[0].name, Head: sides[1].name, Envs: envs})
+	if err != nil {
+		fmt.Fprintf(a.stderr, "aimesh diff: %v\n", err)
+		return diffError
+	}
+	if err := write(rep, a.stdout); err != nil {
+		fmt.Fprintf(a.stderr, "aimesh diff: %v\n", err)
+		return diffError
+	}
+	if rep.HasDifferences() {
+		return diffDiffer
+	}
+	return diffSame
+}
+
+func (a *app) diffError(version string, err error) {
+	var ce *diff.CompileError
+	if !errors.As(err, &ce) {
+		fmt.Fprintf(a.stderr, "aimesh diff: %s: %v\n", version, err)
+		return
+	}
+	var l diag.List
+	if errors.As(err, &l) {
+		fmt.Fprintln(a.stderr, l.Errors().Error())
+		fmt.Fprintf(a.stderr, "aimesh diff: %s does not compile\n", version)
+		return
+	}
+	fmt.Fprintf(a.stderr, "aimesh diff: %v\n", err)
+}
+
+// parseInterspersed parses flags that may follow positional arguments
+// (aimesh diff --dirs A B --format json). It returns the positional
+// arguments, and -1 or an exit code.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, ExitOK
+			}
+			return nil, diffError
+		}
+		if fs.NArg() == 0 {
+			return pos, -1
+		}
+		rest := fs.Args()
+		if i := len(args) - len(rest) - 1; i >= 0 && args[i] == "--" {
+			return append(pos, rest...), -1
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

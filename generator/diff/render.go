@@ -1,0 +1,436 @@
+package diff
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/aimesh/aimesh/generator/compile"
+	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/load"
+)
+
+// Section is one environment and target: the directory <env>/<target> of
+// an overlays tree.
+type Section struct {
+	Env    string `json:"env"`
+	Target string `json:"target"`
+}
+
+func (s Section) String() string { return s.Env + "/" + s.Target }
+
+func (s Section) less(t Section) bool {
+	if s.Env != t.Env {
+		return s.Env < t.Env
+	}
+	return s.Target < t.Target
+}
+
+// ObjectID pairs objects across versions. The API version is not part of
+// it: a version bump shows as a change of the apiVersion field.
+type ObjectID struct {
+	Group     string `json:"group"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// String is "Kind namespace/name", or "Kind name" for cluster-scoped
+// objects.
+func (id ObjectID) String() string {
+	if id.Namespace == "" {
+		return id.Kind + " " + id.Name
+	}
+	return id.Kind + " " + id.Namespace + "/" + id.Name
+}
+
+func (id ObjectID) less(o ObjectID) bool {
+	if id.Kind != o.Kind {
+		return id.Kind < o.Kind
+	}
+	if id.Namespace != o.Namespace {
+		return id.Namespace < o.Namespace
+	}
+	if id.Name != o.Name {
+		return id.Name < o.Name
+	}
+	return id.Group < o.Group
+}
+
+// Manifests is one rendered version of the platform: the objects of every
+// section, keyed by ObjectID. Bodies are JSON values (map[string]any,
+// []any, string, json.Number, bool, nil).
+type Manifests struct {
+	Sections map[Section]map[ObjectID]map[string]any
+}
+
+// Envs returns the environments of m, sorted.
+func (m *Manifests) Envs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for s := range m.Sections {
+		if !seen[s.Env] {
+			seen[s.Env] = true
+			out = append(out, s.Env)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Render builds every <env>/<target> directory of t. A directory holding
+// a kustomization.yaml is built with kustomize; any other is read as
+// plain (multi-document) YAML files. Files less than three levels deep
+// are ignored.
+func Render(t emit.Tree) (*Manifests, error) {
+	fs := filesys.MakeFsInMemory()
+	sections := map[Section]bool{}
+	for _, p := range t.Paths() {
+		parts := strings.SplitN(p, "/", 3)
+		if len(parts) < 3 || parts[0] == "" || parts[1] == "" || strings.HasPrefix(parts[0], ".") {
+			continue
+		}
+		sections[Section{parts[0], parts[1]}] = true
+		if err := fs.WriteFile("/"+p, t[p]); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]Section, 0, len(sections))
+	for s := range sections {
+		keys = append(keys, s)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	m := &Manifests{Sections: map[Section]map[ObjectID]map[string]any{}}
+	ko := krusty.MakeDefaultOptions()
+	// Order is irrelevant to a comparison by ObjectID; "unspecified" keeps
+	// kustomize from logging that sortOptions overrides the CLI default.
+	ko.Reorder = krusty.ReorderOptionUnspecified
+	k := krusty.MakeKustomizer(ko)
+	for _, s := range keys {
+		var bodies []map[string]any
+		var err error
+		if _, ok := t[s.String()+"/kustomization.yaml"]; ok {
+			bodies, err = build(k, fs, s)
+		} else {
+			bodies, err = plain(t, s)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+		objs := map[ObjectID]map[string]any{}
+		for _, b := range bodies {
+			id := idOf(b)
+			if id.Kind == "" || id.Name == "" {
+				return nil, fmt.Errorf("%s: an object lacks kind or metadata.name", s)
+			}
+			if _, dup := objs[id]; dup {
+				return nil, fmt.Errorf("%s: %s (group %q) appears twice", s, id, id.Group)
+			}
+			objs[id] = b
+		}
+		m.Sections[s] = objs
+	}
+	return m, nil
+}
+
+func build(k *krusty.Kustomizer, fs filesys.FileSystem, s Section) ([]map[string]any, error) {
+	rm, err := k.Run(fs, "/"+s.String())
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	for _, r := range rm.Resources() {
+		body, err := r.Map()
+		if err != nil {
+			return nil, err
+		}
+		n, err := normalize(body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// plain reads every .yaml/.yml file of a section without kustomize.
+func plain(t emit.Tree, s Section) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, p := range t.Paths() {
+		if !strings.HasPrefix(p, s.String()+"/") {
+			continue
+		}
+		if ext := path.Ext(p); ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		docs, err := splitDocs(t[p])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, docs...)
+	}
+	return out, nil
+}
+
+func splitDocs(data []byte) ([]map[string]any, error) {
+	var out []map[string]any
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		j, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		d := json.NewDecoder(bytes.NewReader(j))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("a YAML document is not a mapping")
+		}
+		if list, ok := m["items"].([]any); ok && strings.HasSuffix(str(m["kind"]), "List") {
+			for _, it := range list {
+				if im, ok := it.(map[string]any); ok {
+					out = append(out, im)
+				}
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// normalize turns a decoded object into plain JSON values, numbers as
+// json.Number, so both versions compare alike whatever decoded them.
+func normalize(body map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func idOf(body map[string]any) ObjectID {
+	md, _ := body["metadata"].(map[string]any)
+	group, _, found := strings.Cut(str(body["apiVersion"]), "/")
+	if !found {
+		group = "" // core API: "v1"
+	}
+	return ObjectID{Group: group, Kind: str(body["kind"]), Namespace: str(md["namespace"]), Name: str(md["name"])}
+}
+
+// RenderDir renders an overlays directory on disk (holding <env>/<target>/…).
+func RenderDir(dir string) (*Manifests, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	t, err := emit.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Render(t)
+}
+
+// CompileError is a version that does not compile; Err is usually a
+// diag.List.
+type CompileError struct {
+	Version string
+	Err     error
+}
+
+func (e *CompileError) Error() string { return e.Version + ": " + e.Err.Error() }
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// RenderWorktree compiles the platform described by opts (as aimesh
+// generate would, all environments) and renders the result.
+func RenderWorktree(opts load.Options) (*Manifests, error) {
+	res, err := compile.Compile(compile.Options{Load: opts})
+	if err != nil {
+		return nil, &CompileError{Version: "working tree", Err: err}
+	}
+	return Render(res.Tree)
+}
+
+// RenderRef compiles the platform as it is at the git ref and renders it.
+// The platform and schema directories of opts are extracted from the
+// repository holding opts.Root into a temporary directory (removed
+// afterwards); the working tree and the index are not touched.
+func RenderRef(opts load.Options, ref string) (*Manifests, error) {
+	root := opts.Root
+	if root == "" {
+		root = "."
+	}
+	platform, schemas := opts.PlatformDir, opts.SchemaDir
+	if platform == "" {
+		platform = "cue"
+	}
+	if schemas == "" {
+		schemas = "schemas"
+	}
+	tmp, err := os.MkdirTemp("", "aimesh-diff-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := Checkout(root, ref, tmp, platform, schemas); err != nil {
+		return nil, err
+	}
+	o := opts
+	o.Root = tmp
+	o.PlatformDir, o.SchemaDir = platform, schemas
+	res, err := compile.Compile(compile.Options{Load: o})
+	if err != nil {
+		return nil, &CompileError{Version: ref, Err: err}
+	}
+	return Render(res.Tree)
+}
+
+// Checkout writes the directories dirs (relative to root) as they are at
+// the git ref into dst. It reads git objects only (git ls-tree and git
+// cat-file), so neither the working tree, the index nor .gitattributes
+// filters play a part. Symbolic links and submodules are skipped.
+func Checkout(root, ref, dst string, dirs ...string) error {
+	if strings.HasPrefix(ref, "-") {
+		return fmt.Errorf("invalid git ref %q", ref)
+	}
+	commit, err := git(root, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil {
+		return fmt.Errorf("git ref %q does not name a commit in %s", ref, root)
+	}
+	prefix, err := git(root, nil, "rev-parse", "--show-prefix")
+	if err != nil {
+		return err
+	}
+	tree := strings.TrimSpace(string(commit)) + ":" + strings.TrimSpace(string(prefix))
+	args := []string{"ls-tree", "-r", "-z", "--full-tree", tree, "--"}
+	for _, d := range dirs {
+		args = append(args, filepath.ToSlash(filepath.Clean(d)))
+	}
+	list, err := git(root, nil, args...)
+	if err != nil {
+		return fmt.Errorf("listing %s at %s: %w", strings.Join(dirs, ", "), ref, err)
+	}
+	var names, oids []string
+	for _, entry := range strings.Split(string(list), "\x00") {
+		meta, name, ok := strings.Cut(entry, "\t")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(meta) // mode type object
+		if len(f) != 3 || f[1] != "blob" || f[0] == "120000" {
+			continue
+		}
+		clean := path.Clean(name)
+		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+			return fmt.Errorf("git ls-tree: unsafe path %q", name)
+		}
+		names = append(names, clean)
+		oids = append(oids, f[2])
+	}
+	for _, d := range dirs {
+		d = filepath.ToSlash(filepath.Clean(d))
+		found := false
+		for _, n := range names {
+			if strings.HasPrefix(n, d+"/") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%s does not exist at %s", d, ref)
+		}
+	}
+	if len(oids) == 0 {
+		return nil
+	}
+	blobs, err := git(root, strings.NewReader(strings.Join(oids, "\n")+"\n"), "cat-file", "--batch")
+	if err != nil {
+		return err
+	}
+	r := bufio.NewReader(bytes.NewReader(blobs))
+	for i, name := range names {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("git cat-file: %w", err)
+		}
+		f := strings.Fields(header) // object type size
+		if len(f) != 3 || f[0] != oids[i] {
+			return fmt.Errorf("git cat-file: unexpected header %q", strings.TrimSpace(header))
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil {
+			return fmt.Errorf("git cat-file: unexpected header %q", strings.TrimSpace(header))
+		}
+		data := make([]byte, size+1) // content and LF
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("git cat-file: %w", err)
+		}
+		target := filepath.Join(dst, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data[:size], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func git(dir string, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Stdin = stdin
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return out, nil
+}

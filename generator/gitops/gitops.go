@@ -1,0 +1,420 @@
+package gitops
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/generator/render/ack"
+	"github.com/aimesh/aimesh/generator/render/asm"
+	"github.com/aimesh/aimesh/generator/render/object"
+)
+
+// Engines accepted in gitops.engine.
+const (
+	EngineArgoCD = "argocd"
+	EngineFlux   = "flux"
+	EngineBoth   = "both"
+)
+
+// SyncWave is the Argo CD annotation that orders resources inside one
+// sync, and Applications inside an app-of-apps.
+const SyncWave = "argocd.argoproj.io/sync-wave"
+
+// Sync waves of the rendered ACK/ASM objects when Argo CD is in use:
+// the platform unit (namespaces, storage, gateways, ASMKServeConfig)
+// before everything else.
+const (
+	WavePlatform = "0"
+	WaveOther    = "1"
+)
+
+// KubeConfigKey is the key of the kubeconfig in the <cluster>-kubeconfig
+// Secrets that Flux Kustomizations use to reach remote API servers.
+const KubeConfigKey = "value"
+
+// ArgoSyncOptions are the syncOptions of every Argo CD Application.
+var ArgoSyncOptions = []string{"CreateNamespace=false", "ServerSideApply=true", "PruneLast=true"}
+
+// ArgoRetry lets an automated sync that failed (typically a dry-run
+// against KServe CRDs that ASMKServeConfig has not installed in ACK yet)
+// be retried on the same revision; without it Argo CD does not retry.
+var ArgoRetry = RetryStrategy{Limit: 5, Backoff: &Backoff{Duration: "30s", Factor: 2, MaxDuration: "5m"}}
+
+// Unit is one sync unit: a directory <env>/<target>/<unit>.
+type Unit struct {
+	Target object.Target
+	Name   string
+}
+
+func (u Unit) String() string { return string(u.Target) + "-" + u.Name }
+
+// FluxOrder lists every unit with the units it depends on. One Flux
+// Kustomization per unit: a CRD and its custom resources in the same
+// Kustomization fail the dry-run (fluxcd/kustomize-controller#1194).
+var FluxOrder = []struct {
+	Unit      Unit
+	DependsOn []Unit
+}{
+	{Unit{object.ASM, asm.UnitPlatform}, nil},
+	// ASMKServeConfig (asm-platform) installs the KServe CRDs into ACK.
+	{Unit{object.ACK, ack.UnitPlatform}, []Unit{{object.ASM, asm.UnitPlatform}}},
+	{Unit{object.ACK, ack.UnitApps}, []Unit{{object.ACK, ack.UnitPlatform}}},
+	// Routing points at hosts and subsets that ack-apps creates.
+	{Unit{object.ASM, asm.UnitRouting}, []Unit{{object.ASM, asm.UnitPlatform}, {object.ACK, ack.UnitApps}}},
+}
+
+// ArgoOrder is the app-of-apps sync wave of each target's Application:
+// ASM (whose platform unit creates the KServe CRDs in ACK) before ACK.
+var ArgoOrder = []struct {
+	Target object.Target
+	Wave   string
+}{
+	{object.ASM, "-1"},
+	{object.ACK, "0"},
+}
+
+// AsyncCRDs are CRDs that appear in a target only after another target's
+// unit has been applied and reconciled: ASMKServeConfig on ASM makes ASM
+// install KServe into ACK. The Flux Kustomization of the unit a consumer
+// depends on gates on them with healthChecks.
+var AsyncCRDs = map[schema.GroupKind]string{
+	{Group: "serving.kserve.io", Kind: "InferenceService"}: "inferenceservices.serving.kserve.io",
+	{Group: "serving.kserve.io", Kind: "ServingRuntime"}:   "servingruntimes.serving.kserve.io",
+}
+
+var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Render returns the GitOps objects of r (target object.GitOps, written to
+// <env>/gitops/) for the ACK and ASM objects objs. When Argo CD is in use
+// it also annotates objs in place with their sync wave. An environment of
+// a platform without gitops gets nothing.
+func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
+	g := r.GitOps
+	if g == nil {
+		return nil, nil
+	}
+	switch g.Engine {
+	case EngineArgoCD, EngineFlux, EngineBoth:
+	default:
+		return nil, fmt.Errorf("gitops: unknown engine %q", g.Engine)
+	}
+	units, err := group(objs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPVCs(g, objs); err != nil {
+		return nil, err
+	}
+	subst, err := substitutions(r, units)
+	if err != nil {
+		return nil, err
+	}
+	x := &renderer{r: r, g: g, units: units}
+	if g.Argo() {
+		for _, o := range objs {
+			if o.Unit == ack.UnitPlatform { // same name in both targets
+				o.Annotate(SyncWave, WavePlatform)
+			} else {
+				o.Annotate(SyncWave, WaveOther)
+			}
+		}
+		x.argo()
+	}
+	if g.UsesFlux() {
+		x.flux(subst)
+	}
+	return x.out, x.err
+}
+
+// group sorts the ACK/ASM objects by unit and refuses units that have no
+// place in FluxOrder.
+func group(objs []object.Object) (map[Unit][]object.Object, error) {
+	known := map[Unit]bool{}
+	for _, f := range FluxOrder {
+		known[f.Unit] = true
+	}
+	units := map[Unit][]object.Object{}
+	for _, o := range objs {
+		u := Unit{o.Target, o.Unit}
+		if !known[u] {
+			return nil, fmt.Errorf("gitops: %s (from %s) is in unit %s/%s, which has no place in the sync order", o.ID(), o.Origin, o.Target, o.Unit)
+		}
+		units[u] = append(units[u], o)
+	}
+	return units, nil
+}
+
+// checkPVCs refuses to let a GitOps engine prune a PersistentVolumeClaim:
+// with prune on, every PVC must opt out of it for each engine in use.
+func checkPVCs(g *model.GitOps, objs []object.Object) error {
+	if !g.Prune {
+		return nil
+	}
+	for _, o := range objs {
+		if o.Kind() != "PersistentVolumeClaim" || o.GVK().Group != "" {
+			continue
+		}
+		md, _ := o.Body["metadata"].(map[string]any)
+		ann, _ := md["annotations"].(map[string]any)
+		if g.UsesFlux() && ann[ack.FluxPrune] != "disabled" {
+			return fmt.Errorf("gitops: %s (from %s) would be pruned by Flux: it lacks %s: disabled", o.ID(), o.Origin, ack.FluxPrune)
+		}
+		if s, _ := ann[ack.ArgoSyncOptions].(string); g.Argo() && !hasOption(s, "Prune=false") {
+			return fmt.Errorf("gitops: %s (from %s) would be pruned by Argo CD: %s lacks Prune=false", o.ID(), o.Origin, ack.ArgoSyncOptions)
+		}
+	}
+	return nil
+}
+
+func hasOption(list, opt string) bool {
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// substitutions returns, by unit, the Secrets Flux substitutes ${VAR}
+// placeholders from. Only SSO secrets are placeholders today; any other
+// ${VAR} in the output is an error, since Flux would replace it too.
+func substitutions(r *model.Resolved, units map[Unit][]object.Object) (map[Unit][]SubstituteReference, error) {
+	keys := map[string]bool{}
+	var refs []SubstituteReference
+	if r.SSO != nil {
+		seen := map[string]bool{}
+		for _, s := range []model.SecretRef{r.SSO.ClientSecret, r.SSO.CookieSecret} {
+			keys[s.SecretRef.Key] = true
+			if !seen[s.SecretRef.Name] {
+				seen[s.SecretRef.Name] = true
+				refs = append(refs, SubstituteReference{Kind: "Secret", Name: s.SecretRef.Name})
+			}
+		}
+	}
+	out := map[Unit][]SubstituteReference{}
+	for _, f := range FluxOrder {
+		for _, o := range units[f.Unit] {
+			b, err := json.Marshal(o.Body)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range placeholderRE.FindAllStringSubmatch(string(b), -1) {
+				if !keys[m[1]] {
+					return nil, fmt.Errorf("gitops: %s (from %s) carries %s, which no sso secretRef key provides", o.ID(), o.Origin, m[0])
+				}
+				out[f.Unit] = refs
+			}
+		}
+	}
+	return out, nil
+}
+
+type renderer struct {
+	r     *model.Resolved
+	g     *model.GitOps
+	units map[Unit][]object.Object
+	out   []object.Object
+	err   error
+}
+
+func (x *renderer) add(origin string, v any) {
+	if x.err != nil {
+		return
+	}
+	o, err := object.FromTyped(object.GitOps, "", origin, v)
+	if err != nil {
+		x.err = err
+		return
+	}
+	x.out = append(x.out, o)
+}
+
+// base is the name prefix of every GitOps object of the environment.
+func (x *renderer) base() string { return x.r.Name + "-" + x.r.Env.Name }
+
+func (x *renderer) cluster(t object.Target) model.Cluster {
+	if t == object.ASM {
+		return x.r.Env.Clusters.ASM
+	}
+	return x.r.Env.Clusters.ACK
+}
+
+func (x *renderer) clusterPath(t object.Target) string {
+	return model.Path("environments", x.r.Env.Name, "clusters", string(t))
+}
+
+func (x *renderer) hasTarget(t object.Target) bool {
+	for u := range x.units {
+		if u.Target == t {
+			return true
+		}
+	}
+	return false
+}
+
+// argo emits one Application per target, ASM first.
+func (x *renderer) argo() {
+	for _, a := range ArgoOrder {
+		if !x.hasTarget(a.Target) {
+			continue
+		}
+		c := x.cluster(a.Target)
+		dest := ApplicationDestination{Server: c.Server}
+		if dest.Server == "" {
+			dest.Name = c.Name
+		}
+		if dest.Server == "" && dest.Name == "" {
+			x.err = fmt.Errorf("gitops: %s has neither server nor name", x.clusterPath(a.Target))
+			return
+		}
+		retry := ArgoRetry
+		x.add(x.clusterPath(a.Target), &Application{
+			TypeMeta: metav1.TypeMeta{APIVersion: ArgoCDAPIVersion, Kind: "Application"},
+			ObjectMeta: metav1.ObjectMeta{
+				Name:        x.base() + "-" + string(a.Target),
+				Namespace:   x.g.ArgoCD.Namespace,
+				Annotations: map[string]string{SyncWave: a.Wave},
+			},
+			Spec: ApplicationSpec{
+				Project: x.g.ArgoCD.Project,
+				Source: ApplicationSource{
+					RepoURL:        x.g.RepoURL,
+					Path:           path.Join(x.g.Path, x.r.Env.Name, string(a.Target)),
+					TargetRevision: x.g.Branch,
+				},
+				Destination: dest,
+				SyncPolicy: &SyncPolicy{
+					Automated:   &SyncPolicyAutomated{Prune: x.g.Prune, SelfHeal: x.g.SelfHeal},
+					SyncOptions: append([]string(nil), ArgoSyncOptions...),
+					Retry:       &retry,
+				},
+			},
+		})
+	}
+}
+
+// flux emits the GitRepository and one Kustomization per unit.
+func (x *renderer) flux(subst map[Unit][]SubstituteReference) {
+	src := x.base()
+	x.add("gitops", &GitRepository{
+		TypeMeta:   metav1.TypeMeta{APIVersion: FluxSourceAPIVersion, Kind: "GitRepository"},
+		ObjectMeta: metav1.ObjectMeta{Name: src, Namespace: x.g.Flux.Namespace},
+		Spec: GitRepositorySpec{
+			URL:      x.g.RepoURL,
+			Interval: x.g.Interval,
+			Ref:      &GitReference{Branch: x.g.Branch},
+		},
+	})
+	for _, f := range FluxOrder {
+		if len(x.units[f.Unit]) == 0 {
+			continue
+		}
+		c := x.cluster(f.Unit.Target)
+		if c.Name == "" {
+			x.err = fmt.Errorf("gitops: %s has no name to find its kubeconfig Secret by", x.clusterPath(f.Unit.Target))
+			return
+		}
+		spec := KustomizationSpec{
+			Interval:   x.g.Interval,
+			Path:       "./" + path.Join(x.g.Path, x.r.Env.Name, string(f.Unit.Target), f.Unit.Name),
+			Prune:      x.g.Prune,
+			SourceRef:  CrossNamespaceRef{Kind: "GitRepository", Name: src},
+			Wait:       true,
+			Timeout:    x.g.Flux.Timeout,
+			KubeConfig: &KubeConfigReference{SecretRef: SecretKeyReference{Name: c.Name + "-kubeconfig", Key: KubeConfigKey}},
+		}
+		for _, d := range x.dependsOn(f.DependsOn) {
+			spec.DependsOn = append(spec.DependsOn, DependencyReference{Name: x.kustomizationName(d)})
+		}
+		if crds := x.gatedCRDs(f.Unit); len(crds) > 0 {
+			// wait: true ignores healthChecks, so list the unit's own
+			// objects (what wait checks) and the CRDs its dependents need.
+			spec.Wait = false
+			for _, o := range emit.Sort(x.units[f.Unit]) {
+				spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
+					APIVersion: o.APIVersion(), Kind: o.Kind(), Name: o.Name(), Namespace: o.Namespace()})
+			}
+			for _, n := range crds {
+				spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
+					APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: n})
+			}
+		}
+		if refs := subst[f.Unit]; len(refs) > 0 {
+			spec.PostBuild = &PostBuild{SubstituteFrom: append([]SubstituteReference(nil), refs...)}
+		}
+		x.add(x.clusterPath(f.Unit.Target), &Kustomization{
+			TypeMeta:   metav1.TypeMeta{APIVersion: FluxKustomizeAPIVersion, Kind: "Kustomization"},
+			ObjectMeta: metav1.ObjectMeta{Name: x.kustomizationName(f.Unit), Namespace: x.g.Flux.Namespace},
+			Spec:       spec,
+		})
+	}
+}
+
+func (x *renderer) kustomizationName(u Unit) string { return x.base() + "-" + u.String() }
+
+// dependsOn returns the rendered units among deps; a dependency without
+// objects is replaced by its own dependencies, so the order holds when a
+// unit is empty.
+func (x *renderer) dependsOn(deps []Unit) []Unit {
+	var out []Unit
+	seen := map[Unit]bool{}
+	var visit func(u Unit)
+	visit = func(u Unit) {
+		if seen[u] {
+			return
+		}
+		seen[u] = true
+		if len(x.units[u]) > 0 {
+			out = append(out, u)
+			return
+		}
+		for _, f := range FluxOrder {
+			if f.Unit == u {
+				for _, d := range f.DependsOn {
+					visit(d)
+				}
+			}
+		}
+	}
+	for _, d := range deps {
+		visit(d)
+	}
+	return out
+}
+
+// gatedCRDs returns the AsyncCRDs that units depending on u, on u's
+// target, create custom resources of: u must not report ready before
+// they exist.
+func (x *renderer) gatedCRDs(u Unit) []string {
+	set := map[string]bool{}
+	for _, f := range FluxOrder {
+		if f.Unit.Target != u.Target {
+			continue
+		}
+		for _, d := range x.dependsOn(f.DependsOn) {
+			if d != u {
+				continue
+			}
+			for _, o := range x.units[f.Unit] {
+				if n, ok := AsyncCRDs[o.GVK().GroupKind()]; ok {
+					set[n] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,36 @@
+// Package schema validates the objects aimesh emits whose kinds are neither
+// core Kubernetes nor Istio (KServe, Gateway API, Flux, Argo CD and Alibaba
+// Cloud Service Mesh kinds) offline, against the OpenAPI v3 schemas of the
+// CustomResourceDefinitions vendored in schemas/crds (see SOURCES.md there and
+// hack/vendor-schemas.sh).
+//
+// Validation reproduces what kube-apiserver does with a custom resource on
+// create, using the same k8s.io/apiextensions-apiserver code:
+//
+//  1. unknown fields (pruning against the structural schema, including
+//     metadata and embedded resources) are reported as errors, where the
+//     server would silently drop them or, under server-side apply, reject
+//     them with "field not declared in schema";
+//  2. nulls in non-nullable fields are dropped and schema defaults applied;
+//     status is dropped when the version has a status subresource;
+//  3. metadata is checked as the server checks ObjectMeta (name, labels,
+//     annotations; a namespace on a cluster-scoped kind is an error; a
+//     missing namespace on a namespaced kind is NOT, since it is filled in
+//     at apply time);
+//  4. the OpenAPI schema (types, enums, formats, patterns, bounds, required,
+//     oneOf/anyOf/not), x-kubernetes-list-type map/set uniqueness and
+//     embedded-resource metadata;
+//  5. CEL rules (x-kubernetes-validations), with the server's cost limits,
+//     unless step 4 found an error that makes them unreliable (as the server
+//     does).
+//
+// Every problem is one FieldError with the JSON field path, e.g.
+// "spec.predictor.model.modelFormat.name" or "spec.listeners[0].port".
+//
+// Load covers every vendored CRD except the Istio ones (Istio objects are
+// validated with the istio.io/api protos elsewhere, and the upstream Istio
+// schemas reject ASM's extension fields) and except schemas/crds/testonly/.
+// LoadAll adds the Istio CRDs, optionally with the TEST-ONLY VirtualService
+// and DestinationRule variants that declare ASM's fields. CRDs returns the CRD
+// objects themselves, for installing into a test API server.
+package schema

@@ -1,0 +1,17 @@
+// Package crds embeds the CustomResourceDefinitions vendored under
+// schemas/crds by hack/vendor-schemas.sh; SOURCES.md lists where each file
+// comes from. It only carries the files: generator/validate/schema loads and
+// uses them.
+//
+// Layout: <group>/*.yaml are published CRDs copied from Go modules, asm/ holds
+// the hand-written Alibaba Cloud Service Mesh CRDs, and testonly/ holds
+// patched Istio CRDs meant for test API servers only.
+package crds
+
+import "embed"
+
+// FS holds SOURCES.md and every vendored CRD file, at paths relative to
+// schemas/crds (for example "asm/istio.alibabacloud.com_istiogateways.yaml").
+//
+//go:embed SOURCES.md */*.yaml
+var FS embed.FS
