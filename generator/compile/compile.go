@@ -12,6 +12,7 @@ import (
 	"github.com/aimesh/aimesh/generator/render/ack"
 	"github.com/aimesh/aimesh/generator/render/asm"
 	"github.com/aimesh/aimesh/generator/render/object"
+	"github.com/aimesh/aimesh/generator/validate"
 )
 
 // Options select what to compile.
@@ -110,6 +111,13 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 	objs = append(objs, g...)
 	if l := check.Objects(ix, r.Env.Name, objs); l.HasErrors() {
 		return nil, l
+	}
+	v, err := validate.Default()
+	if err != nil {
+		return nil, err
+	}
+	if ps := v.Objects(objs); len(ps) > 0 {
+		return nil, validate.Diagnostics(ix, r.Env.Name, ps)
 	}
 	return objs, nil
 }
