@@ -198,7 +198,7 @@ sha() { sha256sum "$OUT/$1" | cut -d' ' -f1; }
 	for f in $(cd "$OUT" && ls asm/*.yaml 2>/dev/null | sort); do
 		src="$(sed -n 's/^# Hand-written from aliyun\/alibabacloud-servicemesh-api \(.*\)\. Not a published CRD\.$/\1/p' "$OUT/$f" | head -n1)"
 		[[ -n "$src" ]] || die "$f: missing the '# Hand-written from aliyun/alibabacloud-servicemesh-api ...' header"
-		echo "| \`$f\` | hand-written from aliyun/alibabacloud-servicemesh-api $src | Apache-2.0 (source types) | \`$(sha "$f")\` |"
+		echo "| \`$f\` | hand-written from aliyun/alibabacloud-servicemesh-api $src | Apache-2.0 (licence headers in the source package; no LICENSE file seen in the repository) | \`$(sha "$f")\` |"
 	done
 	echo
 	echo "## TEST-ONLY patches"

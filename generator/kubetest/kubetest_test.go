@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -131,6 +131,7 @@ func TestDryRun(t *testing.T) {
 			if err == nil {
 				t.Fatal("dry-run accepted an invalid object")
 			}
+			t.Logf("rejected: %v", err)
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
@@ -146,6 +147,7 @@ func TestStartStop(t *testing.T) {
 	dir := kubetest.RequireAssets(t)
 	var logs bytes.Buffer
 	before := childPIDs()
+	dirsBefore := tempDirs(t)
 	began := time.Now()
 	s, err := kubetest.Start(t.Context(), dir, &logs)
 	if err != nil {
@@ -198,13 +200,25 @@ func TestStartStop(t *testing.T) {
 		t.Fatalf("second Stop: %v", err)
 	}
 	for _, pid := range pids {
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("process %d still exists after Stop (kill -0: %v)", pid, err)
+		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("process %d still exists after Stop (%v)", pid, err)
 		}
+	}
+	if got := tempDirs(t); got != dirsBefore {
+		t.Errorf("%d kubetest temp dirs after Stop, want %d as before Start", got, dirsBefore)
 	}
 	if !strings.Contains(logs.String(), "ready in") {
 		t.Errorf("logw did not get the start-up log:\n%s", logs.String())
 	}
+}
+
+// tempDirs counts the kubetest temp dirs.
+func tempDirs(t *testing.T) int {
+	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), "aimesh-kubetest-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(dirs)
 }
 
 // childPIDs lists the etcd and kube-apiserver children of this test binary.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -61,6 +62,10 @@ type kindSchema struct {
 	validator  apiservervalidation.SchemaValidator
 	cel        *cel.Validator // nil when the schema has no x-kubernetes-validations
 }
+
+// compositePath finds the field of a composite schema error such as
+// `"spec.trafficPolicy.loadBalancer" must validate one and only one schema (oneOf)`.
+var compositePath = regexp.MustCompile(`^"([^"]+)" must (?:validate|not validate)`)
 
 // unknownFieldMessage is what the API server says under server-side apply.
 const unknownFieldMessage = "field not declared in schema"
@@ -202,6 +207,12 @@ func (ks *kindSchema) validate(u map[string]any) []FieldError {
 		fe := FieldError{Path: e.Field, Message: e.ErrorBody()}
 		if fe.Path == "<nil>" {
 			fe.Path = ""
+		}
+		if fe.Path == "" {
+			// Composite schema errors (oneOf, anyOf, not) carry their path in the detail only.
+			if m := compositePath.FindStringSubmatch(e.Detail); m != nil {
+				fe.Path = m[1]
+			}
 		}
 		if !seen[fe] {
 			seen[fe] = true

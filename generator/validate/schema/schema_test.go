@@ -176,15 +176,14 @@ spec:
     args: [--model-repository=/models/_triton_models]
     resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "5", memory: 1Gi}}
 `},
-		{name: "ServingRuntime/bad protocol version", obj: `
+		{name: "ServingRuntime/wrong type", obj: `
 apiVersion: serving.kserve.io/v1alpha1
 kind: ServingRuntime
 metadata: {name: triton-2.x, namespace: modelmesh-serving}
 spec:
-  supportedModelFormats: [{name: onnx}]
-  protocolVersions: [grpc-v3]
+  supportedModelFormats: [{name: onnx, autoSelect: "yes"}]
   containers: [{name: triton, image: tritonserver:23.04-py3}]
-`, want: []want{{"spec.protocolVersions[0]", "Unsupported value"}}},
+`, want: []want{{"spec.supportedModelFormats[0].autoSelect", "must be of type boolean"}}},
 		{name: "ClusterServingRuntime/valid", obj: `
 apiVersion: serving.kserve.io/v1alpha1
 kind: ClusterServingRuntime
