@@ -3,35 +3,32 @@ package check
 import (
 	"math"
 	"regexp"
+	"unicode"
 )
 
-var tokenRE = regexp.MustCompile(`^[A-Za-z0-9+/=_\-.]{20,}$`)
+var (
+	hexRE   = regexp.MustCompile(`^[0-9a-fA-F]{32,}$`)
+	tokenRE = regexp.MustCompile(`^[A-Za-z0-9+/=_-]{20,}$`)
+)
 
-// LooksSecret reports whether s looks like a credential: a long token of
-// base64/hex-like characters with high Shannon entropy and mixed character
-// classes. URLs, paths and image references do not match.
+// LooksSecret reports whether s looks like a credential, in the manner of
+// detect-secrets: a long hex string, or a long base64/URL-safe token mixing
+// letters and digits, with high Shannon entropy. Words, DNS names, API
+// versions, paths and image references do not match (they contain dots or
+// have low entropy).
 func LooksSecret(s string) bool {
-	if !tokenRE.MatchString(s) {
-		return false
-	}
-	var lower, upper, digit bool
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= '0' && r <= '9':
-			digit = true
+	switch {
+	case hexRE.MatchString(s):
+		return Entropy(s) >= 3.0
+	case tokenRE.MatchString(s):
+		var letter, digit bool
+		for _, r := range s {
+			letter = letter || unicode.IsLetter(r)
+			digit = digit || unicode.IsDigit(r)
 		}
+		return letter && digit && Entropy(s) >= 4.0
 	}
-	classes := 0
-	for _, b := range []bool{lower, upper, digit} {
-		if b {
-			classes++
-		}
-	}
-	return classes >= 2 && Entropy(s) >= 3.5
+	return false
 }
 
 // Entropy is the Shannon entropy of s in bits per character.

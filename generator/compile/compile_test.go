@@ -3,6 +3,8 @@ package compile_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"regexp"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,7 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
+	"github.com/aimesh/aimesh/generator/check"
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/emit"
 	"github.com/aimesh/aimesh/generator/load"
@@ -236,5 +240,53 @@ func TestSeedInventory(t *testing.T) {
 func BenchmarkCompile(b *testing.B) {
 	for b.Loop() {
 		compileRepo(b, nil)
+	}
+}
+
+var placeholderRE = regexp.MustCompile(`^\$\{[A-Z_][A-Z0-9_]*\}$`)
+
+// TestNoSecretsInOutput scans every generated file: no Secret objects, every
+// secret-named field holds a sync-time placeholder, and no string anywhere
+// looks like a credential (high entropy).
+func TestNoSecretsInOutput(t *testing.T) {
+	res := compileRepo(t, nil)
+	secretKey := regexp.MustCompile(`(?i)(secret|password|passwd|token|apikey|private)`)
+	placeholders := 0
+	for _, p := range res.Tree.Paths() {
+		var doc map[string]any
+		if err := yaml.Unmarshal(res.Tree[p], &doc); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if doc["kind"] == "Secret" {
+			t.Errorf("%s: a Secret object is emitted", p)
+		}
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, c := range v {
+					if s, ok := c.(string); ok && secretKey.MatchString(k) && !strings.Contains(path, "secretRef") {
+						if !placeholderRE.MatchString(s) {
+							t.Errorf("%s: %s.%s holds a literal value", p, path, k)
+						} else {
+							placeholders++
+						}
+					}
+					walk(path+"."+k, c)
+				}
+			case []any:
+				for i, c := range v {
+					walk(fmt.Sprintf("%s[%d]", path, i), c)
+				}
+			case string:
+				if check.LooksSecret(v) {
+					t.Errorf("%s: %s = %q looks like a credential", p, path, v)
+				}
+			}
+		}
+		walk("", doc)
+	}
+	if placeholders == 0 {
+		t.Error("no secret placeholders found: the scan did not see the SSO policy")
 	}
 }
