@@ -94,13 +94,15 @@ func Load(opts Options) (*Result, error) {
 	if !def.Exists() {
 		return nil, fmt.Errorf("%s: no #Platform definition", opts.SchemaDir)
 	}
+	ix := Index{}
+	index(ix, user, "", opts.Root)
 	v := def.Unify(user)
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
-		return nil, fromCUE(err, opts.Root, platformDir)
+		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
 	}
 	data, err := v.MarshalJSON()
 	if err != nil {
-		return nil, fromCUE(err, opts.Root, platformDir)
+		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
 	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -109,8 +111,6 @@ func Load(opts Options) (*Result, error) {
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
 		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
 	}
-	ix := Index{}
-	index(ix, user, "", opts.Root)
 	return &Result{Platform: &p, Positions: ix, Root: opts.Root}, nil
 }
 
@@ -130,10 +130,23 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 		return cue.Value{}, fromCUE(insts[0].Err, root, dir)
 	}
 	v := ctx.BuildInstance(insts[0])
-	if err := v.Err(); err != nil {
+	// Err returns only the first error; Validate(All) reports every one.
+	if err := v.Validate(cue.All()); err != nil {
 		return cue.Value{}, fromCUE(err, root, dir)
 	}
 	return v, nil
+}
+
+// withIndex gives diagnostics that CUE reported without a position (an
+// empty disjunction, cue#2507) the position of their path in the user's
+// files.
+func withIndex(l diag.List, ix Index) diag.List {
+	for i := range l {
+		if !l[i].Pos.IsValid() {
+			l[i].Pos = ix.Lookup(l[i].Path)
+		}
+	}
+	return l.Sorted()
 }
 
 // index records the position of every field of v under its model.Path.
@@ -213,7 +226,20 @@ func fromCUE(err error, root, userDir string) diag.List {
 		}
 		out = append(out, d)
 	}
-	return out.Sorted()
+	// "N errors in empty disjunction:" only announces the errors of the
+	// disjuncts that follow it: drop it when they are reported.
+	paths := map[string]int{}
+	for _, d := range out {
+		paths[d.Path]++
+	}
+	var kept diag.List
+	for _, d := range out {
+		if strings.Contains(d.Message, "errors in empty disjunction") && paths[d.Path] > 1 {
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return kept.Sorted()
 }
 
 var (
@@ -255,8 +281,8 @@ func hintFor(path, msg string, hasSchemaPos bool) string {
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
 		return "change the value so it satisfies the schema constraint shown above"
-	case strings.Contains(msg, "conflicting values"):
-		return "use a value of the type the schema expects (see the schema position above)"
+	case strings.Contains(msg, "conflicting values") && hasSchemaPos:
+		return "the values at the positions above disagree: keep one, or use a value of the type the schema expects"
 	case hasSchemaPos:
 		return "fix the value at this position; see the schema position above"
 	default:

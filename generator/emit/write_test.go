@@ -1,0 +1,130 @@
+package emit
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func tree(files map[string]string) Tree {
+	t := Tree{}
+	for p, c := range files {
+		t[p] = []byte(c)
+	}
+	return t
+}
+
+func TestWriteReplacesAndPrunes(t *testing.T) {
+	out := t.TempDir()
+	first := tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 1\n", "prod/sub/b.yaml": Header("prod") + "b: 1\n",
+		"old/x.yaml": Header("old") + "x: 1\n"})
+	if err := Write(out, first, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(out, "handwritten"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "handwritten", "h.yaml"), []byte("kind: Mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 2\n"})
+	if err := Write(out, second, true); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadDir(filepath.Join(out, "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Equal(got, tree(map[string]string{"a.yaml": Header("prod") + "a: 2\n"})) {
+		t.Fatalf("prod = %v", got.Paths())
+	}
+	for _, p := range []string{"keep.txt", "handwritten/h.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("%s was touched: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "old")); !os.IsNotExist(err) {
+		t.Errorf("generated dir of a removed environment survived --all: %v", err)
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if e.Name()[0] == '.' {
+			t.Errorf("swap directory left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestWriteUnchangedKeepsFiles(t *testing.T) {
+	out := t.TempDir()
+	tr := tree(map[string]string{"dev/a.yaml": "a: 1\n"})
+	if err := Write(out, tr, false); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(filepath.Join(out, "dev", "a.yaml"))
+	if err := Write(out, tr, false); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(filepath.Join(out, "dev", "a.yaml"))
+	if !os.SameFile(before, after) {
+		t.Error("an unchanged environment was rewritten")
+	}
+}
+
+func TestRecover(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		dir, old, new bool
+		wantDir       string // content of <env>/f after recovery, "" = absent
+	}{
+		{"crashed between renames", false, true, true, "old"},
+		{"crashed before cleanup", true, true, false, "cur"},
+		{"crashed while writing new", true, false, true, "cur"},
+		{"clean", true, false, false, "cur"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			mk := func(d, content string) {
+				if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(out, d, "f"), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.dir {
+				mk("prod", "cur")
+			}
+			if tc.old {
+				mk(oldPrefix+"prod", "old")
+			}
+			if tc.new {
+				mk(newPrefix+"prod", "new")
+			}
+			if err := Recover(out, "prod"); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(filepath.Join(out, "prod", "f"))
+			if string(got) != tc.wantDir {
+				t.Errorf("prod/f = %q, want %q", got, tc.wantDir)
+			}
+			for _, d := range []string{oldPrefix + "prod", newPrefix + "prod"} {
+				if _, err := os.Stat(filepath.Join(out, d)); !os.IsNotExist(err) {
+					t.Errorf("%s survived", d)
+				}
+			}
+		})
+	}
+}
+
+func TestTreeSetRefusesCollisions(t *testing.T) {
+	tr := Tree{}
+	if err := tr.Set("a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Set("a", nil); err == nil {
+		t.Fatal("second Set of the same path succeeded")
+	}
+}
