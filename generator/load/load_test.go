@@ -27,7 +27,7 @@ func TestLoadReference(t *testing.T) {
 	for path, want := range map[string]string{
 		`services."style-transfer".variants.tensorflow.model`: "cue/services.cue:",
 		// A schema default has no user position: the nearest ancestor's is used.
-		`services."style-transfer".variantLabel`: "cue/services.cue:",
+		`services."style-transfer".variantLabel`:           "cue/services.cue:",
 		`environments.prod.services."ai-backend".replicas`: "cue/environments.cue:",
 	} {
 		if got := res.Positions.Lookup(path).String(); !strings.HasPrefix(got, want) {

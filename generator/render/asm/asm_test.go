@@ -40,8 +40,8 @@ func byID(objs []object.Object) map[string]object.Object {
 func TestIstioVersionForms(t *testing.T) {
 	for _, tc := range []struct {
 		istio, netAPI, gwAPI string
-		targetRefs          bool
-		useWaypointLabel    bool
+		targetRefs           bool
+		useWaypointLabel     bool
 	}{
 		{"1.22", "networking.istio.io/v1", "gateway.networking.k8s.io/v1", true, true},
 		{"1.21", "networking.istio.io/v1beta1", "gateway.networking.k8s.io/v1beta1", false, false},
