@@ -498,6 +498,10 @@ func (c *checker) secrets(p *model.Platform) {
 			}
 		}
 	}
+	if p.SSO != nil && p.GitOps.Argo() && !p.GitOps.UsesFlux() {
+		c.warnf("gitops.engine", "resolve ${"+p.SSO.ClientSecret.SecretRef.Key+"} at sync time with a plugin such as argocd-vault-plugin, or sync the ASM target with Flux (engine: \"flux\" or \"both\")",
+			"Argo CD does not substitute the SSO secret placeholders in ASMSecurityPolicy %s (C18)", p.SSO.PolicyName)
+	}
 	if p.SSO != nil && LooksSecret(p.SSO.ClientID) {
 		c.warnf("sso.clientID", "client IDs are public; ignore this if the value is really the client ID",
 			"sso.clientID looks like a secret value")

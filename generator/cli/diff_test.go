@@ -100,7 +100,7 @@ func TestDiffGitRefs(t *testing.T) {
 	editFile(t, env, prodReplicas, prodReplicasNew)
 	runGit(t, dir, "commit", "-q", "-a", "-m", "prod: 6 tensorflow replicas")
 	// An uncommitted edit that --head HEAD must not see.
-	editFile(t, filepath.Join(dir, "cue", "services.cue"), `serviceName: "ai-backend-svc"`, `serviceName: "ai-backend-api"`)
+	editFile(t, filepath.Join(dir, "cue", "services.cue"), `serviceName:   "ai-backend-svc"`, `serviceName:   "ai-backend-api"`)
 	status := runGit(t, dir, "status", "--porcelain")
 
 	var stdout, stderr bytes.Buffer
@@ -179,7 +179,7 @@ func TestDiffGitRefs(t *testing.T) {
 func BenchmarkDiff(b *testing.B) {
 	dir := gitRepo(b)
 	editFile(b, filepath.Join(dir, "cue", "environments.cue"), prodReplicas, prodReplicasNew)
-	editFile(b, filepath.Join(dir, "cue", "services.cue"), `serviceName: "ai-backend-svc"`, `serviceName: "ai-backend-api"`)
+	editFile(b, filepath.Join(dir, "cue", "services.cue"), `serviceName:   "ai-backend-svc"`, `serviceName:   "ai-backend-api"`)
 	args := []string{"diff", "--base", "HEAD", "--format", "markdown"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

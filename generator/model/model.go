@@ -146,6 +146,7 @@ type Service struct {
 	Env            map[string]string  `json:"env"`
 	Variants       map[string]Variant `json:"variants"`
 	VariantLabel   string             `json:"variantLabel"`
+	ReadinessPath  string             `json:"readinessPath,omitempty"`
 	Waypoint       bool               `json:"waypoint"`
 	Exposure       *Exposure          `json:"exposure,omitempty"`
 	Routing        *ServiceRouting    `json:"routing,omitempty"`

@@ -194,6 +194,11 @@ func deployment(r *model.Resolved, s model.Service, name string, labels map[stri
 		env = append(env, corev1.EnvVar{Name: k, Value: s.Env[k]})
 	}
 	env = append(env, extraEnv...)
+	var readiness *corev1.Probe
+	if s.ReadinessPath != "" {
+		readiness = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: s.ReadinessPath, Port: intstr.FromString("http")}}, PeriodSeconds: 10}
+	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.Namespaces.App, Labels: map[string]string{"app": s.Name}},
@@ -214,6 +219,7 @@ func deployment(r *model.Resolved, s model.Service, name string, labels map[stri
 						Env:             env,
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: s.Port, Protocol: corev1.ProtocolTCP}},
 						Resources:       resources(res),
+						ReadinessProbe:  readiness,
 					}},
 				},
 			},
