@@ -150,6 +150,18 @@ func (a *app) report(err error) int {
 	return ExitUsage
 }
 
+// compile resolves the common flags and compiles envs (all when empty),
+// printing warnings; it returns -1 to continue, or an exit code.
+func (a *app) compile(c *common, envs []string) (*compile.Result, int) {
+	c.resolve(a)
+	res, err := compile.Compile(compile.Options{Load: c.loadOptions(), Envs: envs})
+	if err != nil {
+		return nil, a.report(err)
+	}
+	a.warn(res.Warnings)
+	return res, -1
+}
+
 func (a *app) warn(l diag.List) {
 	if len(l) > 0 {
 		fmt.Fprintln(a.stderr, l.Error())
@@ -193,12 +205,10 @@ func (a *app) generate(args []string) int {
 	if code := e.validate(fs); code >= 0 {
 		return code
 	}
-	c.resolve(a)
-	res, err := compile.Compile(compile.Options{Load: c.loadOptions(), Envs: e.envs})
-	if err != nil {
-		return a.report(err)
+	res, code := a.compile(&c, e.envs)
+	if code >= 0 {
+		return code
 	}
-	a.warn(res.Warnings)
 	dir := a.outDir(c.root, *out)
 	if err := emit.Write(dir, res.Tree, e.all); err != nil {
 		return a.report(err)
@@ -229,12 +239,10 @@ func (a *app) vet(args []string) int {
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	c.resolve(a)
-	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
-	if err != nil {
-		return a.report(err)
+	res, code := a.compile(&c, nil)
+	if code >= 0 {
+		return code
 	}
-	a.warn(res.Warnings)
 	if *models != "" {
 		if l := vetModels(res, a.abs(*models)); len(l) > 0 {
 			return a.report(l)
@@ -260,10 +268,9 @@ func (a *app) check(args []string) int {
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	c.resolve(a)
-	res, err := compile.Compile(compile.Options{Load: c.loadOptions()})
-	if err != nil {
-		return a.report(err)
+	res, code := a.compile(&c, nil)
+	if code >= 0 {
+		return code
 	}
 	dir := a.outDir(c.root, *out)
 	var stale []string
