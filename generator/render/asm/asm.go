@@ -195,11 +195,12 @@ func (x *renderer) modelRouting() {
 	x.istio(UnitRouting, "modelServing.objects.destinationRule", x.networkingAPI(), "DestinationRule", ms.Namespace, ms.Objects.DestinationRule,
 		&networking.DestinationRule{Host: host},
 		func(spec map[string]any) error {
-			ext, err := object.ToMap(DynamicSubset{FallbackPolicy: ms.FallbackPolicy, SubsetSelectors: selectors})
+			ext, err := object.ToMap(DynamicSubsetTrafficPolicy{LoadBalancer: DynamicSubsetLoadBalancer{
+				DynamicSubset: DynamicSubset{FallbackPolicy: ms.FallbackPolicy, SubsetSelectors: selectors}}})
 			if err != nil {
 				return err
 			}
-			spec["trafficPolicy"] = map[string]any{"loadBalancer": map[string]any{"dynamicSubset": ext}}
+			spec["trafficPolicy"] = ext
 			return nil
 		})
 

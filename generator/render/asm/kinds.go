@@ -99,6 +99,16 @@ type DynamicSubset struct {
 	SubsetSelectors []SubsetSelector `json:"subsetSelectors"`
 }
 
+// DynamicSubsetTrafficPolicy is a DestinationRule trafficPolicy whose load
+// balancer is ASM's dynamicSubset (it replaces simple/consistentHash).
+type DynamicSubsetTrafficPolicy struct {
+	LoadBalancer DynamicSubsetLoadBalancer `json:"loadBalancer"`
+}
+
+type DynamicSubsetLoadBalancer struct {
+	DynamicSubset DynamicSubset `json:"dynamicSubset"`
+}
+
 type SubsetSelector struct {
 	Keys           []string `json:"keys"`
 	FallbackPolicy string   `json:"fallbackPolicy,omitempty"`
