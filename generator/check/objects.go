@@ -52,6 +52,28 @@ func Objects(ix load.Index, env string, objs []object.Object) diag.List {
 			}
 		}
 	}
+	// One VirtualService per mesh host (IST0109): two would be merged in
+	// an undefined order.
+	meshHosts := map[string]object.Object{}
+	for _, o := range objs {
+		if o.Kind() != "VirtualService" || !strings.HasPrefix(o.APIVersion(), "networking.istio.io/") {
+			continue
+		}
+		spec, _ := o.Body["spec"].(map[string]any)
+		if gws, _ := spec["gateways"].([]any); len(gws) > 0 {
+			continue
+		}
+		hosts, _ := spec["hosts"].([]any)
+		for _, h := range hosts {
+			host, _ := h.(string)
+			fq := FQDN(host, o.Namespace())
+			if prev, dup := meshHosts[fq]; dup {
+				errorf(o, "route each mesh host from one VirtualService", "VirtualServices %s/%s and %s/%s both route mesh host %q (IST0109)",
+					prev.Namespace(), prev.Name(), o.Namespace(), o.Name(), host)
+			}
+			meshHosts[fq] = o
+		}
+	}
 	for _, o := range objs {
 		if o.Kind() != "DestinationRule" {
 			continue
