@@ -34,6 +34,8 @@ func (a *app) diff(args []string) int {
 	format := fs.String("format", "text", "output format: text, markdown or json")
 	var envs envList
 	fs.Var(&envs, "env", "compare only this environment (repeatable, or comma-separated)")
+	var lf liveFlags // --live --kubeconfig --context --target --timeout (live.go)
+	lf.register(fs)
 	pos, code := parseInterspersed(fs, args)
 	if code >= 0 {
 		return code
@@ -55,6 +57,9 @@ func (a *app) diff(args []string) int {
 		return usage(fmt.Sprintf("unknown --format %q (want text, markdown or json)", *format))
 	}
 	c.resolve(a)
+	if lf.live {
+		return a.diffLive(&lf, c, envs, write, *base != "" || *head != "" || *dirs || len(pos) > 0)
+	}
 
 	type side struct {
 		name   string

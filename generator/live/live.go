@@ -164,8 +164,9 @@ func (r Rejection) String() string { return r.Object.String() + ": " + r.Message
 // DryRun sends every object as a server-side dry-run apply (field manager
 // FieldManager, forcing conflicts as a real apply by aimesh would) and
 // returns the rejected ones in the order of objs; nil when the server
-// accepts all. The error is for failures that say nothing about an object
-// (connection refused, unauthorised, a cancelled context).
+// accepts all. The error is for failures that say nothing about the
+// object's validity (connection refused, unauthorised or forbidden,
+// throttled, a cancelled context); it stops the dry-run.
 func DryRun(ctx context.Context, cfg *rest.Config, objs []object.Object) ([]Rejection, error) {
 	us, err := Unstructured(objs)
 	if err != nil {
@@ -182,8 +183,8 @@ func DryRun(ctx context.Context, cfg *rest.Config, objs []object.Object) ([]Reje
 	return rs, err
 }
 
-// DryRun is the package's DryRun for unstructured objects.
-// objs are not modified.
+// DryRun is the package's DryRun for unstructured objects (Origin is left
+// empty); objs are not modified.
 func (c *Client) DryRun(ctx context.Context, objs []*unstructured.Unstructured) ([]Rejection, error) {
 	errs := make([]error, len(objs))
 	g, gctx := errgroup.WithContext(ctx)
@@ -223,7 +224,7 @@ func isRejection(err error) bool {
 		return false
 	}
 	switch {
-	case apierrors.IsUnauthorized(err), apierrors.IsTooManyRequests(err),
+	case apierrors.IsUnauthorized(err), apierrors.IsForbidden(err), apierrors.IsTooManyRequests(err),
 		apierrors.IsServiceUnavailable(err), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err):
 		return false
 	}
