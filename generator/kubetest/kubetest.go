@@ -260,6 +260,10 @@ func removeStaleDirs() {
 	}
 }
 
+// Dir is the server's temporary root (etcd data, certificates, logs);
+// Stop removes it.
+func (s *Server) Dir() string { return s.dir }
+
 // Stop kills both processes (their whole process groups) and removes the
 // temp dirs. It is safe to call more than once.
 func (s *Server) Stop() error {
