@@ -213,7 +213,6 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
-
 // childPIDs lists the etcd and kube-apiserver children of this test binary.
 func childPIDs() map[int]bool {
 	pids := map[int]bool{}
