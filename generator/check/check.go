@@ -436,6 +436,14 @@ func humanBytes(n int64) string {
 	}
 }
 
+// MemoryFit runs only the ModelMesh sizing rule on p (vet --models calls it
+// with model sizes read from the model store).
+func MemoryFit(ix load.Index, p *model.Platform) diag.List {
+	c := &checker{ix: ix}
+	c.memoryFit(p)
+	return c.out.Sorted()
+}
+
 // memoryFit encodes ModelMesh's sizing rule: the models a runtime serves,
 // each at size × 1.25, fit its memory minus its buffer.
 func (c *checker) memoryFit(p *model.Platform) {

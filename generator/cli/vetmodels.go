@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/aimesh/aimesh/generator/check"
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/model"
@@ -25,6 +27,7 @@ func vetModels(res *compile.Result, dir string) diag.List {
 		})
 	}
 	var out diag.List
+	out = append(out, vetSizes(res, dir)...)
 	for _, f := range modelstore.CheckStore(dir, exps) {
 		path := model.Path("models", f.Model)
 		switch {
@@ -37,6 +40,44 @@ func vetModels(res *compile.Result, dir string) diag.List {
 			Path: path, Message: f.Message, Hint: f.Hint})
 	}
 	return out.Sorted()
+}
+
+// vetSizes compares the models' files with their declared sizeBytes and
+// runs the ModelMesh sizing rule with the sizes on disk for models that
+// declare none.
+func vetSizes(res *compile.Result, dir string) diag.List {
+	p := *res.Load.Platform
+	ix := res.Load.Positions
+	var out diag.List
+	models := map[string]model.Model{}
+	measured := false
+	for _, mn := range model.SortedKeys(p.Models) {
+		m := p.Models[mn]
+		models[mn] = m
+		if m.Storage.Path == "" {
+			continue
+		}
+		size, err := modelstore.Size(dir, m.Storage.Path)
+		if err != nil || size == 0 {
+			continue // a missing path is reported by CheckStore
+		}
+		switch {
+		case m.SizeBytes == 0:
+			m.SizeBytes = size
+			models[mn] = m
+			measured = true
+		case size > m.SizeBytes:
+			path := model.Path("models", mn, "sizeBytes")
+			out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: ix.Lookup(path), Path: path,
+				Message: fmt.Sprintf("the model files under %q are %d bytes, more than the declared sizeBytes %d", m.Storage.Path, size, m.SizeBytes),
+				Hint:    fmt.Sprintf("declare sizeBytes: %d (or more) so the ModelMesh sizing check uses the real size", size)})
+		}
+	}
+	if measured {
+		p.Models = models
+		out = append(out, check.MemoryFit(ix, &p)...)
+	}
+	return out
 }
 
 func tensors(ts []model.Tensor) []modelstore.Tensor {
