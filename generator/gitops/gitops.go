@@ -340,6 +340,12 @@ func (x *renderer) flux(subst map[Unit][]SubstituteReference) {
 			// objects (what wait checks) and the CRDs its dependents need.
 			spec.Wait = false
 			for _, o := range emit.Sort(x.units[f.Unit]) {
+				if o.Kind() == "PersistentVolumeClaim" {
+					// With a WaitForFirstConsumer storage class the PVC
+					// binds only when its first consumer (the loader Job,
+					// in a dependent unit) runs: gating on it would deadlock.
+					continue
+				}
 				spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
 					APIVersion: o.APIVersion(), Kind: o.Kind(), Name: o.Name(), Namespace: o.Namespace()})
 			}

@@ -3,8 +3,8 @@ package ack
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -271,8 +271,8 @@ func waypoint(r *model.Resolved, s model.Service) *Gateway {
 }
 
 // loaderJob copies every PVC-stored model from its source onto the model
-// PVC. Its name carries a hash of what it copies: a Job's pod template is
-// immutable, so a changed model list must be a new Job.
+// PVC. Its name carries a hash of its spec: a Job's pod template is
+// immutable, so a changed model list (or image) must be a new Job.
 func loaderJob(r *model.Resolved) *batchv1.Job {
 	ms := r.ModelServing
 	if ms.Loader == nil {
@@ -289,11 +289,9 @@ func loaderJob(r *model.Resolved) *batchv1.Job {
 	if len(args) == 0 {
 		return nil
 	}
-	sum := sha256.Sum256([]byte(ms.Loader.Image + "\n" + strings.Join(args, "\n")))
-	name := "model-loader-" + hex.EncodeToString(sum[:])[:8]
-	return &batchv1.Job{
+	job := &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ms.Namespace, Labels: map[string]string{"app": "model-loader"}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ms.Namespace, Labels: map[string]string{"app": "model-loader"}},
 		Spec: batchv1.JobSpec{
 			BackoffLimit: ptr.To(int32(3)),
 			Template: corev1.PodTemplateSpec{
@@ -305,7 +303,11 @@ func loaderJob(r *model.Resolved) *batchv1.Job {
 						Image:           ms.Loader.Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args:            append([]string{"copy"}, args...),
-						VolumeMounts:    []corev1.VolumeMount{{Name: "models", MountPath: "/mnt/models"}},
+						Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+							corev1.ResourceCPU:    resource.MustParse("100m"),
+							corev1.ResourceMemory: resource.MustParse("256Mi"),
+						}},
+						VolumeMounts: []corev1.VolumeMount{{Name: "models", MountPath: "/mnt/models"}},
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: ptr.To(false),
 							RunAsNonRoot:             ptr.To(true),
@@ -319,4 +321,12 @@ func loaderJob(r *model.Resolved) *batchv1.Job {
 			},
 		},
 	}
+	// The name hashes the whole (immutable) spec: any change is a new Job.
+	spec, err := json.Marshal(job.Spec)
+	if err != nil {
+		panic(err) // typed value: cannot fail
+	}
+	sum := sha256.Sum256(spec)
+	job.Name = "model-loader-" + hex.EncodeToString(sum[:])[:8]
+	return job
 }
