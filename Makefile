@@ -39,10 +39,13 @@ lint:
 unit:
 	AIMESH_KUBE_ASSETS=$$(./hack/kube-apiserver.sh) $(GO) test -race -count=1 ./...
 
-# Regenerating must not change anything committed (overlays/, golden/).
+# Regenerating must not change anything committed (overlays/, golden/):
+# generate every environment and refresh every golden, then the tree must
+# be clean.
 regen-check:
 	$(GO) run ./cmd/aimesh generate --all
 	$(GO) run ./cmd/aimesh check
+	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/compile ./generator/cli >/dev/null
 	@if [ -n "$$(git status --porcelain -- overlays golden)" ]; then \
 		echo "regenerating changed committed files:"; git status --porcelain -- overlays golden; \
 		git --no-pager diff --stat -- overlays golden; exit 1; fi
