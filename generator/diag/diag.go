@@ -30,6 +30,9 @@ func (p Pos) String() string {
 	if !p.IsValid() {
 		return "-"
 	}
+	if p.Line == 0 {
+		return p.File
+	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 

@@ -116,7 +116,7 @@ func Load(opts Options) (*Result, error) {
 
 func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value, error) {
 	if _, err := os.Stat(dir); err != nil {
-		return cue.Value{}, fmt.Errorf("CUE directory %s: %w", dir, err)
+		return cue.Value{}, fmt.Errorf("CUE directory %s not found: run aimesh in the repository root or pass --root DIR", dir)
 	}
 	args := []string{"."}
 	if len(files) > 0 {
@@ -126,8 +126,18 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	if len(insts) != 1 {
 		return cue.Value{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
 	}
-	if insts[0].Err != nil {
-		return cue.Value{}, fromCUE(insts[0].Err, root, dir)
+	if err := insts[0].Err; err != nil {
+		l := fromCUE(err, root, dir)
+		rel, _ := filepath.Rel(root, dir)
+		for i := range l {
+			if !l[i].Pos.IsValid() {
+				// Package-level errors (mixed package clauses, no files)
+				// have no position: point at the directory.
+				l[i].Pos = diag.Pos{File: filepath.ToSlash(rel) + "/"}
+				l[i].Hint = "every .cue file in " + filepath.ToSlash(rel) + "/ must declare the same package (package platform in the example)"
+			}
+		}
+		return cue.Value{}, l
 	}
 	v := ctx.BuildInstance(insts[0])
 	// Err returns only the first error; Validate(All) reports every one.
