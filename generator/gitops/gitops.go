@@ -41,6 +41,13 @@ const (
 // Secrets that Flux Kustomizations use to reach remote API servers.
 const KubeConfigKey = "value"
 
+// ArgoSyncOptionsAnnotation carries per-resource Argo CD sync options.
+const ArgoSyncOptionsAnnotation = "argocd.argoproj.io/sync-options"
+
+// installedByASM are the API groups whose CRDs ASM installs into the ACK
+// cluster (KServe through ASMKServeConfig, Gateway API for ambient).
+var installedByASM = map[string]bool{"serving.kserve.io": true, "gateway.networking.k8s.io": true}
+
 // ArgoSyncOptions are the syncOptions of every Argo CD Application.
 var ArgoSyncOptions = []string{"CreateNamespace=false", "ServerSideApply=true", "PruneLast=true"}
 
@@ -125,6 +132,12 @@ func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
 				o.Annotate(SyncWave, WavePlatform)
 			} else {
 				o.Annotate(SyncWave, WaveOther)
+			}
+			if installedByASM[o.GVK().Group] && o.Target == object.ACK {
+				// Their CRDs appear in ACK only once ASM has acted on
+				// ASMKServeConfig / ambient mode: let the first sync's dry
+				// run pass, the retry policy applies them later.
+				o.Annotate(ArgoSyncOptionsAnnotation, "SkipDryRunOnMissingResource=true")
 			}
 		}
 		x.argo()
