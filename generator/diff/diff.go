@@ -146,12 +146,12 @@ func compareSection(s Section, a, b map[ObjectID]map[string]any) SectionDiff {
 	}
 	sortIDs(d.Added)
 	sortIDs(d.Removed)
-	sort.Slice(d.Changed, func(i, j int) bool { return d.Changed[i].Object.less(d.Changed[j].Object) })
+	sort.Slice(d.Changed, func(i, j int) bool { return d.Changed[i].Object.Less(d.Changed[j].Object) })
 	return d
 }
 
 func sortIDs(ids []ObjectID) {
-	sort.Slice(ids, func(i, j int) bool { return ids[i].less(ids[j]) })
+	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
 }
 
 // Objects returns the field differences between two versions of the

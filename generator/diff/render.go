@@ -59,7 +59,8 @@ func (id ObjectID) String() string {
 	return id.Kind + " " + id.Namespace + "/" + id.Name
 }
 
-func (id ObjectID) less(o ObjectID) bool {
+// Less orders objects by kind, namespace, name and group, as every report does.
+func (id ObjectID) Less(o ObjectID) bool {
 	if id.Kind != o.Kind {
 		return id.Kind < o.Kind
 	}

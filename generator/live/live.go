@@ -348,7 +348,7 @@ func (c *Client) Diff(ctx context.Context, objs []*unstructured.Unstructured, ta
 	rep := &diff.Report{Base: opts.Base, Head: opts.Head, Sections: []diff.SectionDiff{}}
 	for _, sd := range sections {
 		sortIDs(sd.Added)
-		sort.Slice(sd.Changed, func(i, j int) bool { return lessID(sd.Changed[i].Object, sd.Changed[j].Object) })
+		sort.Slice(sd.Changed, func(i, j int) bool { return sd.Changed[i].Object.Less(sd.Changed[j].Object) })
 		rep.Sections = append(rep.Sections, *sd)
 	}
 	sort.Slice(rep.Sections, func(i, j int) bool {
@@ -413,19 +413,5 @@ func Clean(obj map[string]any) map[string]any {
 }
 
 func sortIDs(ids []diff.ObjectID) {
-	sort.Slice(ids, func(i, j int) bool { return lessID(ids[i], ids[j]) })
-}
-
-// lessID orders as the offline diff does: kind, namespace, name, group.
-func lessID(a, b diff.ObjectID) bool {
-	if a.Kind != b.Kind {
-		return a.Kind < b.Kind
-	}
-	if a.Namespace != b.Namespace {
-		return a.Namespace < b.Namespace
-	}
-	if a.Name != b.Name {
-		return a.Name < b.Name
-	}
-	return a.Group < b.Group
+	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
 }
