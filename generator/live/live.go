@@ -57,6 +57,19 @@ func NewClient(cfg *rest.Config) (*Client, error) {
 	return &Client{c: c, m: m}, nil
 }
 
+// connect converts objs and opens a client to cfg's API server.
+func connect(cfg *rest.Config, objs []object.Object) ([]*unstructured.Unstructured, *Client, error) {
+	us, err := Unstructured(objs)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return us, c, nil
+}
+
 // Unstructured converts objects into fresh unstructured objects (a JSON
 // round trip: integers become int64, nothing is shared with objs).
 func Unstructured(objs []object.Object) ([]*unstructured.Unstructured, error) {
@@ -109,11 +122,7 @@ func (o ApplyOptions) ssa() ssa.ApplyOptions {
 // documentation) and returns what changed. On error the change set holds
 // the entries applied so far.
 func Apply(ctx context.Context, cfg *rest.Config, objs []object.Object, opts ApplyOptions) (*ssa.ChangeSet, error) {
-	us, err := Unstructured(objs)
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewClient(cfg)
+	us, c, err := connect(cfg, objs)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +177,7 @@ func (r Rejection) String() string { return r.Object.String() + ": " + r.Message
 // object's validity (connection refused, unauthorised or forbidden,
 // throttled, a cancelled context); it stops the dry-run.
 func DryRun(ctx context.Context, cfg *rest.Config, objs []object.Object) ([]Rejection, error) {
-	us, err := Unstructured(objs)
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewClient(cfg)
+	us, c, err := connect(cfg, objs)
 	if err != nil {
 		return nil, err
 	}
@@ -257,11 +262,7 @@ type DiffOptions struct {
 // object), except when it fails only because its namespace does not
 // exist yet and that namespace is itself added by this diff.
 func Diff(ctx context.Context, cfg *rest.Config, objs []object.Object, opts DiffOptions) (*diff.Report, error) {
-	us, err := Unstructured(objs)
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewClient(cfg)
+	us, c, err := connect(cfg, objs)
 	if err != nil {
 		return nil, err
 	}
