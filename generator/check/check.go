@@ -465,12 +465,11 @@ func (c *checker) memoryFit(p *model.Platform) {
 		if last == "" || need <= float64(avail) {
 			continue
 		}
-		sev := diag.Error
+		sev, hint := diag.Error, "raise memoryBytes, spread the models over runtimes, or set modelServing.memoryFit: \"warn\""
 		if p.ModelServing.MemoryFit == "warn" {
-			sev = diag.Warning
+			sev, hint = diag.Warning, "raise memoryBytes or spread the models over runtimes; ModelMesh will evict models to make room"
 		}
-		c.at(sev, model.Path("runtimes", rtName, "memoryBytes"),
-			"raise memoryBytes, spread the models over runtimes, or set modelServing.memoryFit: \"warn\"",
+		c.at(sev, model.Path("runtimes", rtName, "memoryBytes"), hint,
 			"models on %s need %s (size × 1.25) but the runtime has %s (memory − buffer)", rtName,
 			humanBytes(int64(math.Ceil(need))), humanBytes(avail))
 	}
