@@ -46,7 +46,8 @@ regen-check:
 	$(GO) run ./cmd/aimesh generate --all
 	$(GO) run ./cmd/aimesh check
 	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/compile ./generator/cli >/dev/null
-	@if [ -n "$$(git status --porcelain -- overlays golden)" ]; then \
+	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/check >/dev/null
+	@if [ -n "$$(git status --porcelain -- overlays golden docs/checks.md)" ]; then \
 		echo "regenerating changed committed files:"; git status --porcelain -- overlays golden; \
 		git --no-pager diff --stat -- overlays golden; exit 1; fi
 
