@@ -49,7 +49,7 @@ var GRPCMessageCap = rule(Rule{
 // each at size × 1.25, fit its memory minus its buffer.
 var ModelMeshMemoryFit = rule(Rule{
 	ID: "AM0212", Name: "modelmesh-memory-fit", Family: "capacity", Scope: OnEnvironment,
-	Prevents: "models that thrash ModelMesh's cache: Σ size × 1.25 of the models on a runtime exceeds its memory − memBufferBytes (error, or warning with modelServing.ModelMeshMemoryFit: \"warn\")",
+	Prevents: "models that thrash ModelMesh's cache: Σ size × 1.25 of the models on a runtime exceeds its memory − memBufferBytes (error, or warning with modelServing.memoryFit: \"warn\")",
 	platform: func(c *Ctx, p *model.Platform) {
 		for _, rtName := range p.RuntimesInUse() {
 			rt := p.Runtimes[rtName]
@@ -69,7 +69,7 @@ var ModelMeshMemoryFit = rule(Rule{
 			if last == "" || need <= float64(avail) {
 				continue
 			}
-			sev, hint := diag.Error, "raise memoryBytes, spread the models over runtimes, or set modelServing.ModelMeshMemoryFit: \"warn\""
+			sev, hint := diag.Error, "raise memoryBytes, spread the models over runtimes, or set modelServing.memoryFit: \"warn\""
 			if p.ModelServing.MemoryFit == "warn" {
 				sev, hint = diag.Warning, "raise memoryBytes or spread the models over runtimes; ModelMesh will evict models to make room"
 			}
