@@ -122,7 +122,12 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	if len(files) > 0 {
 		args = files
 	}
-	insts := load.Instances(args, &load.Config{Dir: dir})
+	// Read only vetted bytes (hermetic.go): no TOCTOU, no network, no env.
+	vf, err := vet(dir, root)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	insts := load.Instances(args, vf.config(dir))
 	if len(insts) != 1 {
 		return cue.Value{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
 	}

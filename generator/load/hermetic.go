@@ -1,0 +1,375 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/mod/modconfig"
+
+	"github.com/aimesh/aimesh/generator/diag"
+)
+
+// Limits of what aimesh reads from a CUE directory: the input is an
+// untrusted pull request.
+const (
+	// MaxFileBytes is the largest file aimesh reads.
+	MaxFileBytes = 4 << 20
+	// MaxTotalBytes bounds all files of one directory tree together.
+	MaxTotalBytes = 32 << 20
+	// MaxFiles bounds the number of files in one directory tree.
+	MaxFiles = 4096
+)
+
+// SupportedLanguageVersion is the newest CUE language version the CUE
+// that aimesh embeds evaluates (cue.mod/module.cue language.version).
+const SupportedLanguageVersion = "v0.17.1"
+
+// vetted is a CUE directory tree whose files were checked and read once:
+// CUE is given these bytes (load.Config.Overlay), never the files again.
+type vetted struct {
+	overlay map[string]load.Source
+}
+
+// config returns the load configuration that reads only the vetted bytes
+// and never the network or the process environment: no module registry,
+// no tags, no tool files.
+func (v *vetted) config(dir string) *load.Config {
+	return &load.Config{
+		Dir:     dir,
+		Overlay: v.overlay,
+		Env:     []string{},
+		Registry: &modconfig.LazyRegistry{New: func() (modconfig.CachedRegistry, error) {
+			return nil, errors.New("aimesh loads no CUE module dependencies: keep every package inside the platform module")
+		}},
+	}
+}
+
+// vet checks every file below dir (the platform's CUE module) before CUE
+// reads any of it, and returns their bytes. Only regular files are
+// accepted; a symbolic link must resolve to a regular file inside dir;
+// devices, FIFOs and sockets, files over MaxFileBytes, non-UTF-8 text,
+// .cue files without a package clause, @embed / @extern attributes,
+// tool/* imports and @tag attributes are errors with the file's position.
+func vet(dir, root string) (*vetted, error) {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	v := &vetted{overlay: map[string]load.Source{}}
+	var l diag.List
+	rel := func(p string) string {
+		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return filepath.ToSlash(p)
+	}
+	bad := func(p, msg, hint string) {
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p)}, Message: msg, Hint: hint})
+	}
+	total, count := 0, 0
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			bad(p, "cannot read: "+errText(err), "make the directory readable")
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+				return filepath.SkipDir // CUE ignores these directories too
+			}
+			return nil
+		}
+		name := d.Name()
+		isCUE := strings.HasSuffix(name, ".cue")
+		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			return nil // CUE ignores hidden files
+		}
+		if !isCUE {
+			return nil // not read by CUE (and @embed is refused)
+		}
+		count++
+		if count > MaxFiles {
+			return fmt.Errorf("%s holds more than %d files; aimesh reads at most %d", rel(dir), MaxFiles, MaxFiles)
+		}
+		data, msg, hint := readVetted(p, realDir)
+		if msg != "" {
+			bad(p, msg, hint)
+			return nil
+		}
+		total += len(data)
+		if total > MaxTotalBytes {
+			return fmt.Errorf("the .cue files below %s exceed %d MiB together; aimesh reads at most that", rel(dir), MaxTotalBytes>>20)
+		}
+		if pos, ok := invalidUTF8(data); !ok {
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p), Line: pos.Line, Col: pos.Col},
+				Message: "the file is not valid UTF-8", Hint: "CUE files are UTF-8 text: re-save the file as UTF-8 or remove the stray bytes at this position"})
+			return nil
+		}
+		l = append(l, vetSyntax(p, rel(p), data, filepath.Base(filepath.Dir(p)) == "cue.mod")...)
+		v.overlay[p] = load.FromBytes(data)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(l) > 0 {
+		return nil, l.Sorted()
+	}
+	return v, nil
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// readVetted reads p if it is (or links to) a regular file inside realDir
+// of at most MaxFileBytes. The checks are made on the opened file, so a
+// file swapped after the check is not read.
+func readVetted(p, realDir string) ([]byte, string, string) {
+	info, err := os.Lstat(p)
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, "symbolic link that does not resolve: " + errText(err), "remove the link or commit the file itself"
+		}
+		if !strings.HasPrefix(target, realDir+string(filepath.Separator)) {
+			return nil, "symbolic link to " + target + ", outside the platform directory; aimesh reads only files inside it",
+				"commit the file itself inside the platform directory instead of a link"
+		}
+	}
+	// O_NONBLOCK: opening a FIFO must not wait for a writer.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if !st.Mode().IsRegular() {
+		return nil, "not a regular file (" + kind(st.Mode()) + "); aimesh reads only regular files",
+			"replace it with a regular .cue file or remove it"
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, fmt.Sprintf("file of %d bytes; aimesh reads files of at most %d MiB", st.Size(), MaxFileBytes>>20),
+			"split the platform into smaller files"
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Sprintf("file larger than %d MiB; aimesh reads files of at most that size", MaxFileBytes>>20),
+			"split the platform into smaller files"
+	}
+	return data, "", ""
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeDevice != 0 && m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m.IsDir():
+		return "directory"
+	default:
+		return "irregular file"
+	}
+}
+
+// invalidUTF8 returns the position of the first byte that is not UTF-8
+// (or a NUL byte).
+func invalidUTF8(data []byte) (diag.Pos, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && size <= 1) || r == 0 {
+			return diag.Pos{Line: line, Col: col}, false
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col += size
+		}
+		i += size
+	}
+	return diag.Pos{}, true
+}
+
+// vetSyntax parses one file and refuses what could read outside the
+// platform or make the output depend on the environment of the run.
+func vetSyntax(abs, rel string, data []byte, inCueMod bool) diag.List {
+	f, err := parser.ParseFile(abs, data, parser.ParseComments)
+	if err != nil {
+		// Syntax errors are reported by the loader, with positions.
+		return nil
+	}
+	var l diag.List
+	pos := func(n ast.Node) diag.Pos {
+		p := n.Pos()
+		if !p.IsValid() {
+			return diag.Pos{File: rel}
+		}
+		return diag.Pos{File: rel, Line: p.Line(), Col: p.Column()}
+	}
+	if inCueMod {
+		return vetModuleFile(f, rel)
+	}
+	if f.PackageName() == "" {
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: 1, Col: 1},
+			Message: "the file has no package clause, so CUE would silently ignore it",
+			Hint:    "start the file with the package clause of the other files (package platform in the example)"})
+	}
+	for imp := range f.ImportSpecs() {
+		path := strings.Trim(imp.Path.Value, `"`)
+		if path == "tool" || strings.HasPrefix(path, "tool/") {
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(imp),
+				Message: fmt.Sprintf("import %q: tool packages (commands, files, environment, network) are not allowed in a platform", path),
+				Hint:    "remove the import; a platform is plain data, evaluated the same on every machine"})
+		}
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		a, ok := n.(*ast.Attribute)
+		if !ok {
+			return true
+		}
+		key, _ := a.Split()
+		switch key {
+		case "embed", "extern":
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(a),
+				Message: "@" + key + " is not allowed: aimesh reads only the platform's .cue files",
+				Hint:    "write the value in CUE instead of embedding a file"})
+		case "tag":
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(a),
+				Message: "@tag is not allowed: the output must not depend on command-line tags",
+				Hint:    "give the field a value in CUE (per environment under environments.<env> if it differs)"})
+		}
+		return true
+	}, nil)
+	return l
+}
+
+// vetModuleFile checks cue.mod/module.cue: a language version newer than
+// the embedded CUE is refused with its position, and dependencies are not
+// allowed (aimesh never fetches modules).
+func vetModuleFile(f *ast.File, rel string) diag.List {
+	var l diag.List
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, _ := ast.LabelName(fd.Label)
+		switch name {
+		case "language":
+			st, ok := fd.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, e := range st.Elts {
+				vf, ok := e.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, _, _ := ast.LabelName(vf.Label); n != "version" {
+					continue
+				}
+				lit, ok := vf.Value.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					continue
+				}
+				ver := strings.Trim(lit.Value, `"`)
+				if newerVersion(ver, SupportedLanguageVersion) {
+					p := lit.Pos()
+					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: p.Line(), Col: p.Column()},
+						Message: fmt.Sprintf("language version %s is newer than the CUE embedded in aimesh, which supports language versions up to %s", ver, SupportedLanguageVersion),
+						Hint:    fmt.Sprintf("set language: version: %q (or older), or upgrade aimesh", SupportedLanguageVersion)})
+				}
+			}
+		case "deps":
+			p := fd.Pos()
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: p.Line(), Col: p.Column()},
+				Message: "module dependencies are not supported: aimesh never downloads CUE modules",
+				Hint:    "remove deps and keep every package the platform imports inside the platform module"})
+		}
+	}
+	return l
+}
+
+// newerVersion compares two "vMAJOR.MINOR.PATCH[-pre]" versions.
+func newerVersion(a, b string) bool {
+	pa, pb := versionParts(a), versionParts(b)
+	if pa == nil || pb == nil {
+		return false // malformed: CUE reports it
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return pa[i] > pb[i]
+		}
+	}
+	return false
+}
+
+func versionParts(v string) []int {
+	v, ok := strings.CutPrefix(v, "v")
+	if !ok {
+		return nil
+	}
+	v, _, _ = strings.Cut(v, "-")
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	out := make([]int, 3)
+	for i, s := range parts {
+		n := 0
+		if s == "" || len(s) > 9 {
+			return nil
+		}
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return nil
+			}
+			n = n*10 + int(c-'0')
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// sortedPaths is the overlay's files in order (for tests).
+func (v *vetted) sortedPaths() []string {
+	var out []string
+	for p := range v.overlay {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
