@@ -100,6 +100,9 @@ func Load(opts Options) (*Result, error) {
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
 		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
 	}
+	if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
+		return nil, withIndex(l, ix)
+	}
 	data, err := v.MarshalJSON()
 	if err != nil {
 		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
@@ -108,6 +111,9 @@ func Load(opts Options) (*Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
+		if l, ok := decodeError(err, ix); ok {
+			return nil, withIndex(l, ix)
+		}
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
 		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
 	}
