@@ -42,6 +42,13 @@ type vetted struct {
 	overlay map[string]load.Source
 }
 
+// importRef is an import of a non-standard package, to be resolved
+// against the module.
+type importRef struct {
+	path string
+	pos  diag.Pos
+}
+
 // config returns the load configuration that reads only the vetted bytes
 // and never the network or the process environment: no module registry,
 // no tags, no tool files.
@@ -79,6 +86,8 @@ func vet(dir, root string) (*vetted, error) {
 		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p)}, Message: msg, Hint: hint})
 	}
 	total, count := 0, 0
+	var imports []importRef
+	module := ""
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad(p, "cannot read: "+errText(err), "make the directory readable")
@@ -119,17 +128,85 @@ func vet(dir, root string) (*vetted, error) {
 				Message: "the file is not valid UTF-8", Hint: "CUE files are UTF-8 text: re-save the file as UTF-8 or remove the stray bytes at this position"})
 			return nil
 		}
-		l = append(l, vetSyntax(p, rel(p), data, filepath.Base(filepath.Dir(p)) == "cue.mod")...)
+		inCueMod := filepath.Base(filepath.Dir(p)) == "cue.mod"
+		l = append(l, vetSyntax(p, rel(p), data, inCueMod)...)
+		if inCueMod {
+			if f, err := parser.ParseFile(p, data); err == nil {
+				module = moduleName(f)
+			}
+		}
+		if f, err := parser.ParseFile(p, data, parser.ImportsOnly); err == nil {
+			for imp := range f.ImportSpecs() {
+				ip := strings.Trim(imp.Path.Value, `"`)
+				first, _, _ := strings.Cut(ip, "/")
+				if strings.Contains(first, ".") {
+					pp := imp.Pos()
+					imports = append(imports, importRef{ip, diag.Pos{File: rel(p), Line: pp.Line(), Col: pp.Column()}})
+				}
+			}
+		}
 		v.overlay[p] = load.FromBytes(data)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	l = append(l, checkImports(dir, module, imports, v)...)
 	if len(l) > 0 {
 		return nil, l.Sorted()
 	}
 	return v, nil
+}
+
+// moduleName is the module: field of cue.mod/module.cue without its major
+// version suffix.
+func moduleName(f *ast.File) string {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if n, _, _ := ast.LabelName(fd.Label); n == "module" {
+			if lit, ok := fd.Value.(*ast.BasicLit); ok {
+				m := strings.Trim(lit.Value, `"`)
+				m, _, _ = strings.Cut(m, "@")
+				return m
+			}
+		}
+	}
+	return ""
+}
+
+// checkImports names every imported package that is neither in the
+// standard library nor inside the platform module: aimesh never downloads
+// modules, so CUE would only say "import failed".
+func checkImports(dir, module string, imports []importRef, v *vetted) diag.List {
+	var l diag.List
+	for _, imp := range imports {
+		pkg, _, _ := strings.Cut(imp.path, ":")
+		pkg, _, _ = strings.Cut(pkg, "@")
+		if module != "" && (pkg == module || strings.HasPrefix(pkg, module+"/")) {
+			sub := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")))
+			found := false
+			for f := range v.overlay {
+				if filepath.Dir(f) == sub {
+					found = true
+					break
+				}
+			}
+			if found {
+				continue
+			}
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: imp.pos,
+				Message: fmt.Sprintf("import %q: package not found: no .cue files in %s", imp.path, filepath.ToSlash(strings.TrimPrefix(pkg, module+"/"))),
+				Hint:    "create the package directory inside the platform module, or fix the import path"})
+			continue
+		}
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: imp.pos,
+			Message: fmt.Sprintf("import %q: package not found: it is neither in CUE's standard library nor inside the platform module %q, and aimesh never downloads modules", imp.path, module),
+			Hint:    "remove the import, or copy the package into the platform module"})
+	}
+	return l
 }
 
 func errText(err error) string {

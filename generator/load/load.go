@@ -153,7 +153,11 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	v := ctx.BuildInstance(insts[0])
 	// Err returns only the first error; Validate(All) reports every one.
 	if err := v.Validate(cue.All()); err != nil {
-		return cue.Value{}, fromCUE(err, root, dir)
+		// Errors without a position (a structural cycle) get the position
+		// of their path in the user's files.
+		ix := Index{}
+		index(ix, v, "", root)
+		return cue.Value{}, withIndex(fromCUE(err, root, dir), ix)
 	}
 	return v, nil
 }
@@ -166,8 +170,21 @@ func withIndex(l diag.List, ix Index) diag.List {
 		if !l[i].Pos.IsValid() {
 			l[i].Pos = ix.Lookup(l[i].Path)
 		}
+		// Point into the user's files, never only at schemas/ (a list
+		// length mismatch reports the schema's list).
+		if user := ix.Lookup(l[i].Path); user.IsValid() && l[i].Pos.IsValid() && user != l[i].Pos && !inUserFiles(l[i], ix) {
+			l[i].Also = append([]diag.Pos{l[i].Pos}, l[i].Also...)
+			l[i].Pos = user
+		}
 	}
 	return l.Sorted()
+}
+
+// inUserFiles reports whether d's position is in the directory of the
+// user's files (the directory of the indexed positions).
+func inUserFiles(d diag.Diagnostic, ix Index) bool {
+	user := ix.Lookup(d.Path)
+	return filepath.Dir(d.Pos.File) == filepath.Dir(user.File)
 }
 
 // index records the position of every field of v under its model.Path.
@@ -298,6 +315,10 @@ func hintFor(path, msg string, hasSchemaPos bool) string {
 		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
 	case strings.Contains(msg, "field not allowed"):
 		return "remove the field or fix its spelling (see schemas/ for the allowed fields)"
+	case strings.Contains(msg, "incompatible list lengths"):
+		return "the list has a different number of elements than the schema allows (at least one for inputs and outputs): add or remove elements"
+	case strings.Contains(msg, "structural cycle"):
+		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
