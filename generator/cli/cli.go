@@ -221,8 +221,7 @@ func (a *app) generate(args []string) int {
 	dir := a.outDir(c.root, *out)
 	// Refuse a dangerous --out before compiling (usage error, exit 2).
 	if err := emit.GuardOut(dir, c.root, e.envs); err != nil {
-		fmt.Fprintf(a.stderr, "aimesh generate: %v\n", err)
-		return ExitUsage
+		return a.refuseOut(err, *out)
 	}
 	res, code := a.compile(&c, e.envs)
 	if code >= 0 {
@@ -230,8 +229,7 @@ func (a *app) generate(args []string) int {
 	}
 	if e.all {
 		if err := emit.GuardOut(dir, c.root, res.Envs); err != nil {
-			fmt.Fprintf(a.stderr, "aimesh generate: %v\n", err)
-			return ExitUsage
+			return a.refuseOut(err, *out)
 		}
 	}
 	wr, err := emit.Write(dir, res.Tree, emit.Options{Prune: e.all, Waiting: func() {
@@ -251,6 +249,16 @@ func (a *app) generate(args []string) int {
 	}
 	fmt.Fprintf(a.stdout, "wrote %d files for %s to %s\n", len(res.Tree), strings.Join(res.Envs, ", "), displayPath(c.root, dir))
 	return ExitOK
+}
+
+// refuseOut prints a refused --out as the user spelled it (exit 2).
+func (a *app) refuseOut(err error, flagValue string) int {
+	var oe *emit.OutError
+	if errors.As(err, &oe) && flagValue != "" {
+		oe.Dir = flagValue
+	}
+	fmt.Fprintf(a.stderr, "aimesh generate: %v\n", err)
+	return ExitUsage
 }
 
 func (a *app) outDir(root, out string) string {

@@ -40,6 +40,7 @@ const SupportedLanguageVersion = "v0.17.1"
 // CUE is given these bytes (load.Config.Overlay), never the files again.
 type vetted struct {
 	overlay map[string]load.Source
+	bytes   map[string][]byte
 }
 
 // importRef is an import of a non-standard package, to be resolved
@@ -74,7 +75,7 @@ func vet(dir, root string) (*vetted, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &vetted{overlay: map[string]load.Source{}}
+	v := &vetted{overlay: map[string]load.Source{}, bytes: map[string][]byte{}}
 	var l diag.List
 	rel := func(p string) string {
 		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
@@ -146,6 +147,7 @@ func vet(dir, root string) (*vetted, error) {
 			}
 		}
 		v.overlay[p] = load.FromBytes(data)
+		v.bytes[p] = data
 		return nil
 	})
 	if err != nil {
@@ -448,5 +450,85 @@ func (v *vetted) sortedPaths() []string {
 		out = append(out, p)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// positionOf finds the field at path (CUE path spelling, e.g.
+// services."ai-backend".replicas) in the vetted files, the deepest prefix
+// of it that is written literally; errors CUE reports without a position
+// (a structural cycle) get it.
+func (v *vetted) positionOf(path, root string) diag.Pos {
+	sels := splitPath(path)
+	best, bestDepth := diag.Pos{}, 0
+	for _, file := range v.sortedPaths() {
+		data, ok := v.bytes[file]
+		if !ok {
+			continue
+		}
+		f, err := parser.ParseFile(file, data)
+		if err != nil {
+			continue
+		}
+		decls := f.Decls
+		for depth := 0; depth < len(sels); depth++ {
+			var next []ast.Decl
+			found := false
+			for _, d := range decls {
+				fd, ok := d.(*ast.Field)
+				if !ok {
+					continue
+				}
+				name, _, _ := ast.LabelName(fd.Label)
+				if name != sels[depth] {
+					continue
+				}
+				found = true
+				if depth+1 > bestDepth {
+					bestDepth = depth + 1
+					best = diag.FromToken(root, fd.Pos())
+				}
+				if st, ok := fd.Value.(*ast.StructLit); ok {
+					next = append(next, st.Elts...)
+				}
+			}
+			if !found {
+				break
+			}
+			decls = next
+		}
+	}
+	return best
+}
+
+// splitPath splits a CUE path at dots outside quotes and unquotes labels.
+func splitPath(p string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '.' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+		case c == '[' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+			for i < len(p) && p[i] != ']' {
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == '.' {
+				i++
+			}
+			continue
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
 	return out
 }

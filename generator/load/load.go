@@ -155,9 +155,13 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	if err := v.Validate(cue.All()); err != nil {
 		// Errors without a position (a structural cycle) get the position
 		// of their path in the user's files.
-		ix := Index{}
-		index(ix, v, "", root)
-		return cue.Value{}, withIndex(fromCUE(err, root, dir), ix)
+		l := fromCUE(err, root, dir)
+		for i := range l {
+			if !l[i].Pos.IsValid() {
+				l[i].Pos = vf.positionOf(l[i].Path, root)
+			}
+		}
+		return cue.Value{}, l.Sorted()
 	}
 	return v, nil
 }
