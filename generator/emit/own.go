@@ -343,7 +343,8 @@ func GuardOut(out, root string, envs []string) error {
 		if len(foreign) > 10 {
 			foreign = append(foreign[:10], fmt.Sprintf("… and %d more", len(foreign)-10))
 		}
-		return &OutError{Dir: out, Why: "it holds entries aimesh did not generate: " + strings.Join(foreign, ", "), Hint: hint}
+		return &OutError{Dir: out, Why: "it holds entries aimesh did not generate: " + strings.Join(foreign, ", "),
+			Hint: "move those entries out of the directory (or delete them), or " + hint}
 	}
 	return nil
 }
