@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
@@ -531,4 +532,37 @@ func splitPath(p string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// MaxEvalTime bounds one evaluation of the platform: an input whose
+// comprehensions or disjunctions explode is an error, not a hung CI job.
+var MaxEvalTime = 60 * time.Second
+
+// bounded runs f with the MaxEvalTime deadline. CUE evaluation cannot be
+// cancelled: on timeout the evaluation goroutine is abandoned (the CLI
+// exits right after reporting).
+func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
+	type result struct {
+		r   *Result
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		r, err := f(opts)
+		ch <- result{r, err}
+	}()
+	timer := time.NewTimer(MaxEvalTime)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		return res.r, res.err
+	case <-timer.C:
+		dir := opts.PlatformDir
+		if dir == "" {
+			dir = "cue"
+		}
+		return nil, diag.List{{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
+			Message: fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime),
+			Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}}
+	}
 }

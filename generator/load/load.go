@@ -77,6 +77,10 @@ func (ix Index) Lookup(path string) diag.Pos {
 // Load evaluates, validates and decodes the platform. A returned error is a
 // diag.List (invalid input) or a plain error (the files could not be read).
 func Load(opts Options) (*Result, error) {
+	return bounded(opts, load1)
+}
+
+func load1(opts Options) (*Result, error) {
 	opts = opts.withDefaults()
 	ctx := cuecontext.New()
 
