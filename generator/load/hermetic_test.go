@@ -31,7 +31,9 @@ func TestVet(t *testing.T) {
 		{"too large", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), append([]byte("package p\n"), make([]byte, MaxFileBytes)...), 0o644)
 		}, "at most 4 MiB"},
-		{"not utf-8", func(d string) error { return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: \"\xff\"\n"), 0o644) }, "not valid UTF-8"},
+		{"not utf-8", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: \"\xff\"\n"), 0o644)
+		}, "not valid UTF-8"},
 		{"no package", func(d string) error { return os.WriteFile(filepath.Join(d, "a.cue"), []byte("x: 1\n"), 0o644) }, "no package clause"},
 		{"embed", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("@extern(embed)\npackage p\n"), 0o644)
