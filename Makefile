@@ -3,11 +3,12 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS  = $(shell ./hack/tools.sh)
 
-.PHONY: example generate test check lint unit regen-check bench vendor-schemas kube-assets update help
+.PHONY: example generate test check lint unit fuzz regen-check bench vendor-schemas kube-assets update help
 
 help:
 	@echo "make example        install tools, then generate overlays for every environment of the bundled example"
 	@echo "make test           the whole test suite (lint, unit + txtar + API-server tests with -race, golden drift)"
+	@echo "make fuzz           a short run of every fuzz target (FUZZTIME=15s each)"
 	@echo "make bench          Go benchmarks; figures go to docs/performance.md"
 	@echo "make update         refresh golden files and overlays/"
 	@echo "make vendor-schemas re-vendor the CRD schemas under schemas/crds (offline from module caches)"
@@ -21,7 +22,7 @@ generate:
 	$(GO) run ./cmd/aimesh generate --all
 
 ## README command 2: the whole test suite. CI (.ci/run) runs exactly this.
-test: lint kube-assets unit regen-check
+test: lint kube-assets unit fuzz regen-check
 
 kube-assets:
 	./hack/kube-apiserver.sh >/dev/null
@@ -38,6 +39,14 @@ lint:
 
 unit:
 	AIMESH_KUBE_ASSETS=$$(./hack/kube-apiserver.sh) $(GO) test -race -count=1 ./...
+
+# A short run of every native fuzz target (the seed corpora run in unit
+# too). A crasher is written to the package's testdata/fuzz/ and fails the
+# run: commit it as a regression case. FUZZTIME=2m for a longer run.
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) -parallel=1 ./generator/load
+	$(GO) test -run='^$$' -fuzz='^FuzzParseONNX$$' -fuzztime=$(FUZZTIME) -parallel=1 ./generator/modelstore
 
 # Regenerating must not change anything committed (overlays/, golden/):
 # generate every environment and refresh every golden, then the tree must

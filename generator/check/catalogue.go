@@ -21,6 +21,7 @@ var families = []struct{ name, about string }{
 	{"exposure", "gateways and what they expose"},
 	{"secrets", "no credential reaches Git; what runs is what was reviewed"},
 	{"objects", "rules on the rendered objects of one environment"},
+	{"safety", "untrusted input: aimesh reads only the platform, never loses a file it did not write, and never turns a value into a path or argument that escapes"},
 }
 
 // Markdown renders the catalogue as docs/checks.md. cases maps a rule ID

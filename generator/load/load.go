@@ -77,6 +77,10 @@ func (ix Index) Lookup(path string) diag.Pos {
 // Load evaluates, validates and decodes the platform. A returned error is a
 // diag.List (invalid input) or a plain error (the files could not be read).
 func Load(opts Options) (*Result, error) {
+	return bounded(opts, load1)
+}
+
+func load1(opts Options) (*Result, error) {
 	opts = opts.withDefaults()
 	ctx := cuecontext.New()
 
@@ -100,6 +104,9 @@ func Load(opts Options) (*Result, error) {
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
 		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
 	}
+	if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
+		return nil, withIndex(l, ix)
+	}
 	data, err := v.MarshalJSON()
 	if err != nil {
 		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
@@ -108,6 +115,9 @@ func Load(opts Options) (*Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
+		if l, ok := decodeError(err, ix); ok {
+			return nil, withIndex(l, ix)
+		}
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
 		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
 	}
@@ -122,7 +132,12 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	if len(files) > 0 {
 		args = files
 	}
-	insts := load.Instances(args, &load.Config{Dir: dir})
+	// Read only vetted bytes (hermetic.go): no TOCTOU, no network, no env.
+	vf, err := vet(dir, root)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	insts := load.Instances(args, vf.config(dir))
 	if len(insts) != 1 {
 		return cue.Value{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
 	}
@@ -142,7 +157,15 @@ func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value
 	v := ctx.BuildInstance(insts[0])
 	// Err returns only the first error; Validate(All) reports every one.
 	if err := v.Validate(cue.All()); err != nil {
-		return cue.Value{}, fromCUE(err, root, dir)
+		// Errors without a position (a structural cycle) get the position
+		// of their path in the user's files.
+		l := fromCUE(err, root, dir)
+		for i := range l {
+			if !l[i].Pos.IsValid() {
+				l[i].Pos = vf.positionOf(l[i].Path, root)
+			}
+		}
+		return cue.Value{}, l.Sorted()
 	}
 	return v, nil
 }
@@ -155,8 +178,21 @@ func withIndex(l diag.List, ix Index) diag.List {
 		if !l[i].Pos.IsValid() {
 			l[i].Pos = ix.Lookup(l[i].Path)
 		}
+		// Point into the user's files, never only at schemas/ (a list
+		// length mismatch reports the schema's list).
+		if user := ix.Lookup(l[i].Path); user.IsValid() && l[i].Pos.IsValid() && user != l[i].Pos && !inUserFiles(l[i], ix) {
+			l[i].Also = append([]diag.Pos{l[i].Pos}, l[i].Also...)
+			l[i].Pos = user
+		}
 	}
 	return l.Sorted()
+}
+
+// inUserFiles reports whether d's position is in the directory of the
+// user's files (the directory of the indexed positions).
+func inUserFiles(d diag.Diagnostic, ix Index) bool {
+	user := ix.Lookup(d.Path)
+	return filepath.Dir(d.Pos.File) == filepath.Dir(user.File)
 }
 
 // index records the position of every field of v under its model.Path.
@@ -287,6 +323,10 @@ func hintFor(path, msg string, hasSchemaPos bool) string {
 		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
 	case strings.Contains(msg, "field not allowed"):
 		return "remove the field or fix its spelling (see schemas/ for the allowed fields)"
+	case strings.Contains(msg, "incompatible list lengths"):
+		return "the list has a different number of elements than the schema allows (at least one for inputs and outputs): add or remove elements"
+	case strings.Contains(msg, "structural cycle"):
+		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
