@@ -80,3 +80,66 @@ var ClusterPerEnvironment = rule(Rule{
 		}
 	},
 })
+
+// reservedHeaders are request headers a JWT claim must not overwrite: the
+// proxy and the application rely on their meaning.
+var reservedHeaders = map[string]bool{
+	"authorization": true, "cookie": true, "host": true, "content-length": true, "content-type": true,
+	"transfer-encoding": true, "connection": true, "te": true, "upgrade": true, "proxy-authorization": true,
+	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true, "x-forwarded-client-cert": true,
+	"x-request-id": true, "traceparent": true, "tracestate": true,
+}
+
+var ClaimHeaderNotReserved = rule(Rule{
+	ID: "AM1004", Name: "claim-header-not-reserved", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a claim overwriting a header the proxy or the application relies on (authorization, cookie, host, x-forwarded-*, x-envoy-*, tracing headers)",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		for i, ch := range p.SSO.Claims {
+			if reservedHeaders[ch.Header] || strings.HasPrefix(ch.Header, "x-envoy-") {
+				c.Report(fmt.Sprintf("sso.claims[%d].header", i), "copy the claim into a header of its own, e.g. x-user-"+strings.ReplaceAll(ch.Claim, "_", "-"),
+					"claim %q would overwrite the reserved request header %q", ch.Claim, ch.Header)
+			}
+		}
+	},
+})
+
+var RedirectHostServed = rule(Rule{
+	ID: "AM1005", Name: "redirect-host-served", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a login that ends on a 404: the identity provider redirects the browser to sso.redirectHost, which none of the SSO gateway's exposures serves",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil || p.SSO.RedirectHost == "" {
+			return
+		}
+		var hosts []string
+		for _, sn := range model.SortedKeys(p.Services) {
+			if e := p.Services[sn].Exposure; e != nil && e.Gateway == p.SSO.Gateway {
+				hosts = append(hosts, e.Hosts...)
+			}
+		}
+		if len(hosts) == 0 {
+			return // nothing exposed on the gateway: AM-level references report it
+		}
+		for _, h := range hosts {
+			if hostMatches(h, p.SSO.RedirectHost) {
+				return
+			}
+		}
+		c.Report("sso.redirectHost", "add "+p.SSO.RedirectHost+" to the hosts of an exposure on gateway "+p.SSO.Gateway+" (environments.<env>.hosts), or fix redirectHost",
+			"redirectHost %q is not served by gateway %q (its exposures serve %s)", p.SSO.RedirectHost, p.SSO.Gateway, strings.Join(hosts, ", "))
+	},
+})
+
+// hostMatches reports whether an Istio host pattern ("*", "*.example.com"
+// or a name) matches host.
+func hostMatches(pattern, host string) bool {
+	switch {
+	case pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(host, pattern[1:]) && len(host) > len(pattern)-1
+	}
+	return pattern == host
+}

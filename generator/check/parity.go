@@ -61,6 +61,12 @@ var (
 		Cases:    []string{"golden/errors/pvc-size-zero"},
 		Prevents: "a PersistentVolumeClaim the API server rejects: the model PVC size is a quantity greater than zero",
 	})
+	_ = rule(Rule{
+		ID: "AM0039", Name: "scope-and-repo-spelling", Family: "schema", Scope: Elsewhere,
+		Where:    "schemas/platform.cue",
+		Cases:    []string{"golden/errors/sso-scope-with-space", "golden/errors/gitops-repo-url-space"},
+		Prevents: "a login request with a malformed scope parameter (each sso.scopes entry is one RFC 6749 scope-token) and a repository URL Argo CD and Flux cannot fetch (no whitespace)",
+	})
 
 	_ = rule(Rule{
 		ID: "AM1101", Name: "kube-object-meta", Family: "kubernetes", Scope: Elsewhere,
