@@ -22,7 +22,7 @@ func meshHosts(o object.Object) []Problem {
 	var out []Problem
 	spec, _ := o.Body["spec"].(map[string]any)
 	check := func(path string, h string, gateway bool) {
-		if gateway {
+		if gateway && !strings.Contains(h, "://") {
 			if ns, host, ok := strings.Cut(h, "/"); ok {
 				if ns != "." && ns != "*" && len(validation.IsDNS1123Label(ns)) > 0 {
 					out = append(out, Problem{Object: o, Layer: LayerMesh, Path: path,

@@ -84,6 +84,21 @@ func TestKube(t *testing.T) {
 		{"Istio object namespace", "VirtualService", "style-transfer-vs",
 			func(b map[string]any) { at(b, "metadata")["namespace"] = "Apsara" },
 			"metadata.namespace: Invalid value: \"Apsara\"", "cue/services.cue:"},
+		{"mesh: host with a scheme", "Gateway", "ai-app-gateway",
+			func(b map[string]any) { at(b, "spec", "servers", 0)["hosts"] = []any{"https://Style Transfer.example.com/"} },
+			"spec.servers[0].hosts[0]: host \"https://Style Transfer.example.com/\": a host name has no scheme", "cue/services.cue:"},
+		{"mesh: VirtualService host not a DNS name", "VirtualService", "ai-app-vs",
+			func(b map[string]any) { at(b, "spec")["hosts"] = []any{"Style_Transfer.example.com"} },
+			"spec.hosts[0]: host \"Style_Transfer.example.com\": a lowercase RFC 1123 subdomain", "cue/services.cue:"},
+		{"mesh: HTTPS server without TLS settings", "Gateway", "ai-app-gateway",
+			func(b map[string]any) { at(b, "spec", "servers", 0, "port")["protocol"] = "HTTPS" },
+			"spec.servers[0].tls: an HTTPS server needs TLS settings", "cue/services.cue:"},
+		{"mesh: key material on the gateway", "Gateway", "ai-app-gateway",
+			func(b map[string]any) {
+				at(b, "spec", "servers", 0, "port")["protocol"] = "HTTPS"
+				at(b, "spec", "servers", 0)["tls"] = map[string]any{"mode": "SIMPLE", "serverCertificate": "/etc/certs/cert.pem", "privateKey": "/etc/certs/key.pem"}
+			},
+			"spec.servers[0].tls.privateKey: key material on the gateway's file system", "cue/services.cue:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
