@@ -48,14 +48,14 @@ var ClaimPerHeader = rule(Rule{
 
 var ClusterPerEnvironment = rule(Rule{
 	ID: "AM1003", Name: "cluster-per-environment", Family: "identity", Scope: OnPlatform,
-	Prevents: "one environment's sync overwriting another's objects (same names, same namespaces): two environments on one ACK or ASM cluster (by id or API server URL) unless both declare it shared",
+	Prevents: "one environment's sync overwriting another's objects (same names, same namespaces): two environments on one ACK or ASM cluster (by id, API server URL or Argo CD cluster name) unless both declare it shared",
 	platform: func(c *Ctx, p *model.Platform) {
 		type owner struct {
 			env    string
 			shared bool
 		}
 		for _, target := range []string{"ack", "asm"} {
-			byID, byServer := map[string]owner{}, map[string]owner{}
+			byID, byServer, byName := map[string]owner{}, map[string]owner{}, map[string]owner{}
 			for _, en := range p.EnvNames() {
 				cl := p.Environments[en].Clusters.ACK
 				if target == "asm" {
@@ -64,7 +64,7 @@ var ClusterPerEnvironment = rule(Rule{
 				for _, k := range []struct {
 					m          map[string]owner
 					key, field string
-				}{{byID, cl.ID, "id"}, {byServer, strings.TrimSuffix(cl.Server, "/"), "server"}} {
+				}{{byID, cl.ID, "id"}, {byServer, strings.TrimSuffix(cl.Server, "/"), "server"}, {byName, cl.Name, "name"}} {
 					prev, ok := k.m[k.key]
 					if ok && !(prev.shared && cl.Shared) {
 						c.Report(model.Path("environments", en, "clusters", target, k.field),
