@@ -22,6 +22,9 @@ var families = []struct{ name, about string }{
 	{"secrets", "no credential reaches Git; what runs is what was reviewed"},
 	{"objects", "rules on the rendered objects of one environment"},
 	{"safety", "untrusted input: aimesh reads only the platform, never loses a file it did not write, and never turns a value into a path or argument that escapes"},
+	{"identity", "the OIDC login and the GitOps wiring work with the identity provider and the clusters"},
+	{"kubernetes", "rendered objects pass the API server's own rules (names, labels, ports, quantities, selectors)"},
+	{"istio", "rendered Istio objects pass upstream Istio's validation and the rules its webhook does not enforce"},
 }
 
 // Markdown renders the catalogue as docs/checks.md. cases maps a rule ID

@@ -59,3 +59,19 @@ var ModelPVCNeverPruned = rule(Rule{
 	Where:    "generator/gitops",
 	Prevents: "deleting the model store on a sync: the model PVC carries the Argo CD and Flux prune opt-out annotations whenever prune is on",
 })
+
+var HTTPSCredential = rule(Rule{
+	ID: "AM0410", Name: "https-port-credential", Family: "exposure", Scope: OnEnvironment,
+	Prevents: "a Gateway Istio rejects (an HTTPS server without TLS settings), and key material in Git: an HTTPS port names the Secret with its certificate (credentialName)",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, gn := range model.SortedKeys(p.Gateways) {
+			for i, port := range p.Gateways[gn].Ports {
+				if port.Protocol == "HTTPS" && port.CredentialName == "" {
+					c.Report(model.Path("gateways", gn, "ports")+fmt.Sprintf("[%d].protocol", i),
+						"set credentialName to the Secret (in istio-system) that holds the certificate, or use HTTP behind a TLS-terminating load balancer",
+						"HTTPS port %d has no certificate: Istio rejects an HTTPS server without TLS settings", port.Port)
+				}
+			}
+		}
+	},
+})
