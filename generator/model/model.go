@@ -48,13 +48,13 @@ type GatewayPort struct {
 }
 
 type Gateway struct {
-	Name        string        `json:"name"`
-	ServiceType string        `json:"serviceType"`
+	Name           string        `json:"name"`
+	ServiceType    string        `json:"serviceType"`
 	Public         bool          `json:"public"`
 	ServiceAccount string        `json:"serviceAccount"`
 	Replicas       *int32        `json:"replicas,omitempty"`
-	Ports       []GatewayPort `json:"ports"`
-	Resources   *Resources    `json:"resources,omitempty"`
+	Ports          []GatewayPort `json:"ports"`
+	Resources      *Resources    `json:"resources,omitempty"`
 }
 
 // HasPort reports whether the gateway exposes port.
