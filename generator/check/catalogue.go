@@ -22,6 +22,8 @@ var families = []struct{ name, about string }{
 	{"secrets", "no credential reaches Git; what runs is what was reviewed"},
 	{"objects", "rules on the rendered objects of one environment"},
 	{"safety", "untrusted input: aimesh reads only the platform, never loses a file it did not write, and never turns a value into a path or argument that escapes"},
+	{"workloads", "Deployments that autoscalers, node drains and Pod Security admission can live with"},
+	{"mesh", "the mesh admits exactly the declared calls"},
 }
 
 // Markdown renders the catalogue as docs/checks.md. cases maps a rule ID
