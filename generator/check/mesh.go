@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/generator/render/object"
 )
 
 // Family "mesh": the least-privilege mesh admits exactly the declared calls
@@ -96,4 +97,122 @@ func addressed(p *model.Platform, v string) []string {
 		}
 	}
 	return out
+}
+
+var RouteHasAllow = rule(Rule{
+	ID: "AM0805", Name: "route-has-allow", Family: "mesh", Scope: OnObjects, Invariant: true,
+	Prevents: "a route or exposure the mesh refuses: every VirtualService destination in a namespace with a default deny has an ALLOW policy for its pods (and for its waypoint when it has one); a gateway route needs a gateway principal among the allowed",
+	objects: func(c *Ctx, objs []object.Object) {
+		type svc struct {
+			selector map[string]any
+			waypoint string
+		}
+		services := map[string]svc{}
+		denied := map[string]bool{}
+		var policies []object.Object
+		for _, o := range objs {
+			switch {
+			case o.Kind() == "Service" && o.APIVersion() == "v1":
+				sel, _ := specOf(o)["selector"].(map[string]any)
+				md, _ := o.Body["metadata"].(map[string]any)
+				labels, _ := md["labels"].(map[string]any)
+				wp, _ := labels["istio.io/use-waypoint"].(string)
+				services[o.Name()+"."+o.Namespace()+".svc.cluster.local"] = svc{sel, wp}
+			case o.Kind() == "AuthorizationPolicy" && strings.HasPrefix(o.APIVersion(), "security.istio.io/"):
+				if len(specOf(o)) == 0 {
+					denied[o.Namespace()] = true
+				} else {
+					policies = append(policies, o)
+				}
+			}
+		}
+		// allowing returns the principals ALLOW policies of ns admit for
+		// pods labelled with sel (sel == nil: for waypoint wp).
+		allowing := func(ns string, sel map[string]any, wp string) (found bool, principals []string) {
+			for _, ap := range policies {
+				spec := specOf(ap)
+				if ap.Namespace() != ns || (spec["action"] != nil && spec["action"] != "ALLOW") {
+					continue
+				}
+				match := false
+				if wp != "" {
+					refs, _ := spec["targetRefs"].([]any)
+					for _, r := range refs {
+						if r, _ := r.(map[string]any); r["kind"] == "Gateway" && r["name"] == wp {
+							match = true
+						}
+					}
+					ml, _ := mapAt(spec, "selector", "matchLabels")["istio.io/gateway-name"].(string)
+					match = match || ml == wp
+				} else if ml := mapAt(spec, "selector", "matchLabels"); len(ml) > 0 {
+					match = true
+					for k, v := range ml {
+						if sel[k] != v {
+							match = false
+						}
+					}
+				}
+				if !match {
+					continue
+				}
+				rules, _ := spec["rules"].([]any)
+				for _, r := range rules {
+					froms, _ := r.(map[string]any)["from"].([]any)
+					for _, f := range froms {
+						ps, _ := mapAt(f.(map[string]any), "source")["principals"].([]any)
+						for _, p := range ps {
+							s, _ := p.(string)
+							principals = append(principals, s)
+						}
+					}
+					found = true
+				}
+			}
+			return found, principals
+		}
+		for _, o := range istio(objs, "VirtualService") {
+			spec := specOf(o)
+			gws, _ := spec["gateways"].([]any)
+			http, _ := spec["http"].([]any)
+			for _, h := range http {
+				routes, _ := h.(map[string]any)["route"].([]any)
+				for _, rt := range routes {
+					host, _ := mapAt(rt.(map[string]any), "destination")["host"].(string)
+					fq := FQDN(host, o.Namespace())
+					s, ok := services[fq]
+					ns := strings.Split(fq, ".")[1]
+					if !ok || !denied[ns] {
+						continue
+					}
+					found, principals := allowing(ns, s.selector, "")
+					if s.waypoint != "" {
+						found, principals = allowing(ns, nil, s.waypoint)
+					}
+					if !found {
+						c.ReportObject(o, "declare the callers of the service (calls) so an ALLOW policy admits them",
+							"VirtualService %s/%s routes to %s, but no ALLOW policy admits any caller under the default deny", o.Namespace(), o.Name(), host)
+						continue
+					}
+					if len(gws) > 0 {
+						fromGateway := false
+						for _, p := range principals {
+							fromGateway = fromGateway || strings.Contains(p, "/ns/istio-system/")
+						}
+						if !fromGateway {
+							c.ReportObject(o, "the exposure's gateway must be admitted by the service's ALLOW policy",
+								"gateway VirtualService %s/%s routes to %s, but no ALLOW policy admits a gateway principal", o.Namespace(), o.Name(), host)
+						}
+					}
+				}
+			}
+		}
+	},
+})
+
+// mapAt returns the map at keys under m, or nil.
+func mapAt(m map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		m, _ = m[k].(map[string]any)
+	}
+	return m
 }
