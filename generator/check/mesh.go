@@ -107,7 +107,7 @@ var RouteHasAllow = rule(Rule{
 			selector map[string]any
 			waypoint string
 		}
-		services := map[string]svc{}
+		services, ambiguous := map[string]svc{}, map[string]bool{}
 		denied := map[string]bool{}
 		var policies []object.Object
 		for _, o := range objs {
@@ -117,7 +117,11 @@ var RouteHasAllow = rule(Rule{
 				md, _ := o.Body["metadata"].(map[string]any)
 				labels, _ := md["labels"].(map[string]any)
 				wp, _ := labels["istio.io/use-waypoint"].(string)
-				services[o.Name()+"."+o.Namespace()+".svc.cluster.local"] = svc{sel, wp}
+				fq := o.Name() + "." + o.Namespace() + ".svc.cluster.local"
+				if _, dup := services[fq]; dup {
+					ambiguous[fq] = true // AM0601 reports it
+				}
+				services[fq] = svc{sel, wp}
 			case o.Kind() == "AuthorizationPolicy" && strings.HasPrefix(o.APIVersion(), "security.istio.io/"):
 				if len(specOf(o)) == 0 {
 					denied[o.Namespace()] = true
@@ -181,7 +185,7 @@ var RouteHasAllow = rule(Rule{
 					fq := FQDN(host, o.Namespace())
 					s, ok := services[fq]
 					ns := strings.Split(fq, ".")[1]
-					if !ok || !denied[ns] {
+					if !ok || !denied[ns] || ambiguous[fq] {
 						continue
 					}
 					found, principals := allowing(ns, s.selector, "")
