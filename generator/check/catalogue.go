@@ -25,6 +25,8 @@ var families = []struct{ name, about string }{
 	{"identity", "the OIDC login and the GitOps wiring work with the identity provider and the clusters"},
 	{"kubernetes", "rendered objects pass the API server's own rules (names, labels, ports, quantities, selectors)"},
 	{"istio", "rendered Istio objects pass upstream Istio's validation and the rules its webhook does not enforce"},
+	{"workloads", "Deployments that autoscalers, node drains and Pod Security admission can live with"},
+	{"mesh", "the mesh admits exactly the declared calls"},
 }
 
 // Markdown renders the catalogue as docs/checks.md. cases maps a rule ID

@@ -88,8 +88,8 @@ func editFile(t testing.TB, path, old, repl string) {
 }
 
 const (
-	prodReplicas    = "tensorflow: replicas: 4"
-	prodReplicasNew = "tensorflow: replicas: 6"
+	prodReplicas    = "pytorch: replicas: 2"
+	prodReplicasNew = "pytorch: replicas: 6"
 )
 
 // TestDiffGitRefs compares two commits in-process and checks that neither
@@ -98,7 +98,7 @@ func TestDiffGitRefs(t *testing.T) {
 	dir := gitRepo(t)
 	env := filepath.Join(dir, "cue", "environments.cue")
 	editFile(t, env, prodReplicas, prodReplicasNew)
-	runGit(t, dir, "commit", "-q", "-a", "-m", "prod: 6 tensorflow replicas")
+	runGit(t, dir, "commit", "-q", "-a", "-m", "prod: 6 pytorch replicas")
 	// An uncommitted edit that --head HEAD must not see.
 	editFile(t, filepath.Join(dir, "cue", "services.cue"), `serviceName:   "ai-backend-svc"`, `serviceName:   "ai-backend-api"`)
 	status := runGit(t, dir, "status", "--porcelain")
@@ -142,13 +142,13 @@ func TestDiffGitRefs(t *testing.T) {
 		for _, o := range s.Changed {
 			for _, c := range o.Changes {
 				got = append(got, s.Env+"/"+s.Target+" "+o.Object.Kind+" "+o.Object.Namespace+"/"+o.Object.Name+" "+c.Path+" "+c.Op)
-				if c.From != 4.0 || c.To != 6.0 {
-					t.Errorf("%s: %v → %v, want 4 → 6", c.Path, c.From, c.To)
+				if c.From != 2.0 || c.To != 6.0 {
+					t.Errorf("%s: %v → %v, want 2 → 6", c.Path, c.From, c.To)
 				}
 			}
 		}
 	}
-	want := []string{"prod/ack Deployment apsara-demo/style-transfer-tf spec.replicas changed"}
+	want := []string{"prod/ack Deployment apsara-demo/style-transfer-torch spec.replicas changed"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -43,7 +43,7 @@ func fixture(g *model.GitOps, sso *model.SSO) *model.Resolved {
 				Outputs: []model.Tensor{{Name: "out", DataType: "FP32", Shape: []int64{1, 3}}}},
 		},
 		Services: map[string]model.Service{
-			"web": {Name: "web", ServiceAccount: "web", Port: 8000, Replicas: 1, VariantLabel: "variant",
+			"web": {Name: "web", ServiceAccount: "web", Port: 8000, Replicas: &one, VariantLabel: "variant",
 				Env: map[string]string{},
 				Variants: map[string]model.Variant{
 					"tf": {Name: "tf", Image: "example.com/web:1.0.0", Model: "tf-demo", Replicas: &one},

@@ -423,12 +423,13 @@ func TestDiff(t *testing.T) {
 		t.Errorf("sections %v", got)
 	}
 
-	// Drift, applied by someone else with force.
+	// Drift, applied by someone else with force (style-transfer-torch: the
+	// replicas of the autoscaled style-transfer-tf are the HPA's, not drift).
 	dyn, err := dynamic.NewForConfig(srv.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep := find(t, "prod", object.ACK, "Deployment", "style-transfer-tf")
+	dep := find(t, "prod", object.ACK, "Deployment", "style-transfer-torch")
 	wantReplicas := dep.Body["spec"].(map[string]any)["replicas"]
 	forceApply(t, dyn, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, dep, map[string]any{"replicas": int64(7)})
 
@@ -448,7 +449,7 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		fmt.Sprintf("prod/ack ~ Deployment apsara-demo/style-transfer-tf spec.replicas: 7 → %v", wantReplicas),
+		fmt.Sprintf("prod/ack ~ Deployment apsara-demo/style-transfer-torch spec.replicas: 7 → %v", wantReplicas),
 		fmt.Sprintf("prod/asm ~ VirtualService apsara-demo/style-transfer-vs spec.http[name=premium].route[0].destination.subset: pytorch → %v", wantSubset),
 	}
 	if got := drifts(rep); !reflect.DeepEqual(got, want) {
@@ -463,7 +464,7 @@ func TestDiff(t *testing.T) {
 	}
 	changed := cs.ToGroupedMap()["configured"]
 	sort.Strings(changed)
-	if want := []string{"Deployment/apsara-demo/style-transfer-tf", "VirtualService/apsara-demo/style-transfer-vs"}; !reflect.DeepEqual(changed, want) {
+	if want := []string{"Deployment/apsara-demo/style-transfer-torch", "VirtualService/apsara-demo/style-transfer-vs"}; !reflect.DeepEqual(changed, want) {
 		t.Errorf("re-apply configured %v, want %v", changed, want)
 	}
 	rep, err = live.Diff(ctx, srv.Config, all, live.DiffOptions{Env: "prod"})
@@ -640,7 +641,7 @@ func TestCLIDiffLive(t *testing.T) {
 		}
 	})
 
-	dep := find(t, "prod", object.ACK, "Deployment", "style-transfer-tf")
+	dep := find(t, "prod", object.ACK, "Deployment", "style-transfer-torch")
 	replicas := dep.Body["spec"].(map[string]any)["replicas"]
 	dyn, err := dynamic.NewForConfig(srv.Config)
 	if err != nil {
@@ -667,7 +668,7 @@ func TestCLIDiffLive(t *testing.T) {
 		want := fmt.Sprintf(`aimesh diff: cluster kubetest → working tree
 
 prod/ack: 0 added, 0 removed, 1 changed
-  ~ Deployment apsara-demo/style-transfer-tf
+  ~ Deployment apsara-demo/style-transfer-torch
       spec.replicas: 7 → %v
 
 0 added, 0 removed, 1 changed in 1 of 1 section
@@ -677,7 +678,7 @@ prod/ack: 0 added, 0 removed, 1 changed
 		}
 
 		out, _ = expect(t, 1, "diff", "--live", "--env", "prod", "--target", "ack", "--kubeconfig", kc, "--format", "markdown")
-		for _, w := range []string{"### aimesh diff: `cluster kubetest` → `working tree`", "| prod | ack | 0 | 0 | 1 |", "#### prod / ack", "```diff\n~ Deployment apsara-demo/style-transfer-tf\n    spec.replicas: 7 → "} {
+		for _, w := range []string{"### aimesh diff: `cluster kubetest` → `working tree`", "| prod | ack | 0 | 0 | 1 |", "#### prod / ack", "```diff\n~ Deployment apsara-demo/style-transfer-torch\n    spec.replicas: 7 → "} {
 			if !strings.Contains(out, w) {
 				t.Errorf("markdown lacks %q:\n%s", w, out)
 			}
@@ -700,7 +701,7 @@ prod/ack: 0 added, 0 removed, 1 changed
 
 		// Applying again repairs the drift.
 		out, _ = expect(t, 0, "apply", "--env", "prod", "--target", "ack", "--kubeconfig", kc)
-		if !strings.Contains(out, "Deployment/apsara-demo/style-transfer-tf configured\n") || !strings.Contains(out, " 1 configured") {
+		if !strings.Contains(out, "Deployment/apsara-demo/style-transfer-torch configured\n") || !strings.Contains(out, " 1 configured") {
 			t.Errorf("re-apply:\n%s", out)
 		}
 		expect(t, 0, "diff", "--live", "--env", "prod", "--target", "ack", "--kubeconfig", kc)

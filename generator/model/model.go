@@ -15,6 +15,7 @@ type Platform struct {
 	ModelServing ModelServing           `json:"modelServing"`
 	GitOps       *GitOps                `json:"gitops,omitempty"`
 	Environments map[string]Environment `json:"environments"`
+	PodSecurity  PodSecurityLevels      `json:"podSecurity"`
 }
 
 type Namespaces struct {
@@ -27,6 +28,7 @@ type Mesh struct {
 	IstioVersion           string `json:"istioVersion"`
 	ASMVersion             string `json:"asmVersion,omitempty"`
 	AllowUnderscoreHeaders bool   `json:"allowUnderscoreHeaders"`
+	TrustDomain            string `json:"trustDomain"`
 }
 
 type Resources struct {
@@ -48,12 +50,13 @@ type GatewayPort struct {
 }
 
 type Gateway struct {
-	Name        string        `json:"name"`
-	ServiceType string        `json:"serviceType"`
-	Public      bool          `json:"public"`
-	Replicas    *int32        `json:"replicas,omitempty"`
-	Ports       []GatewayPort `json:"ports"`
-	Resources   *Resources    `json:"resources,omitempty"`
+	Name           string        `json:"name"`
+	ServiceType    string        `json:"serviceType"`
+	Public         bool          `json:"public"`
+	ServiceAccount string        `json:"serviceAccount"`
+	Replicas       *int32        `json:"replicas,omitempty"`
+	Ports          []GatewayPort `json:"ports"`
+	Resources      *Resources    `json:"resources,omitempty"`
 }
 
 // HasPort reports whether the gateway exposes port.
@@ -122,6 +125,7 @@ type Variant struct {
 	Model      string     `json:"model"`
 	Replicas   *int32     `json:"replicas,omitempty"`
 	Resources  *Resources `json:"resources,omitempty"`
+	Workload
 }
 
 type Exposure struct {
@@ -143,7 +147,7 @@ type Service struct {
 	ServiceAccount string             `json:"serviceAccount"`
 	Port           int32              `json:"port"`
 	Image          string             `json:"image,omitempty"`
-	Replicas       int32              `json:"replicas"`
+	Replicas       *int32             `json:"replicas,omitempty"`
 	Resources      *Resources         `json:"resources,omitempty"`
 	Env            map[string]string  `json:"env"`
 	Variants       map[string]Variant `json:"variants"`
@@ -152,6 +156,8 @@ type Service struct {
 	Waypoint       bool               `json:"waypoint"`
 	Exposure       *Exposure          `json:"exposure,omitempty"`
 	Routing        *ServiceRouting    `json:"routing,omitempty"`
+	Calls          []string           `json:"calls"`
+	Workload
 }
 
 // KubeName is the name of the Kubernetes Service.
@@ -270,16 +276,18 @@ type Cluster struct {
 }
 
 type EnvVariant struct {
-	Replicas  *int32     `json:"replicas,omitempty"`
-	Image     string     `json:"image,omitempty"`
-	Resources *Resources `json:"resources,omitempty"`
+	Replicas    *int32       `json:"replicas,omitempty"`
+	Image       string       `json:"image,omitempty"`
+	Resources   *Resources   `json:"resources,omitempty"`
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 }
 
 type EnvService struct {
-	Replicas  *int32                `json:"replicas,omitempty"`
-	Image     string                `json:"image,omitempty"`
-	Resources *Resources            `json:"resources,omitempty"`
-	Variants  map[string]EnvVariant `json:"variants,omitempty"`
+	Replicas    *int32                `json:"replicas,omitempty"`
+	Image       string                `json:"image,omitempty"`
+	Resources   *Resources            `json:"resources,omitempty"`
+	Autoscaling *Autoscaling          `json:"autoscaling,omitempty"`
+	Variants    map[string]EnvVariant `json:"variants,omitempty"`
 }
 
 type EnvGateway struct {
@@ -307,6 +315,7 @@ type Environment struct {
 	Gateways            map[string]EnvGateway `json:"gateways"`
 	SSO                 *EnvSSO               `json:"sso,omitempty"`
 	Hosts               []string              `json:"hosts,omitempty"`
+	TopologySpread      *TopologySpread       `json:"topologySpread,omitempty"`
 }
 
 type GitOps struct {

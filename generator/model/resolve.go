@@ -63,9 +63,13 @@ func (p *Platform) Resolve(env string) (*Resolved, error) {
 		if !ok {
 			continue // reported by check.References
 		}
-		if es.Replicas != nil {
-			s.Replicas = *es.Replicas
+		// An environment's replicas or autoscaling replaces both of the
+		// base level's: scaling is decided by one level (an HPA owns the
+		// replicas of its Deployment).
+		if es.Replicas != nil || es.Autoscaling != nil {
+			s.Replicas, s.Autoscaling = es.Replicas, es.Autoscaling
 			r.Origin[Path("services", sn, "replicas")] = envPath("services", sn, "replicas")
+			r.Origin[Path("services", sn, "autoscaling")] = envPath("services", sn, "autoscaling")
 		}
 		if es.Image != "" {
 			s.Image = es.Image
@@ -81,9 +85,10 @@ func (p *Platform) Resolve(env string) (*Resolved, error) {
 			if !ok {
 				continue
 			}
-			if ev.Replicas != nil {
-				v.Replicas = ev.Replicas
+			if ev.Replicas != nil || ev.Autoscaling != nil {
+				v.Replicas, v.Autoscaling = ev.Replicas, ev.Autoscaling
 				r.Origin[Path("services", sn, "variants", vn, "replicas")] = envPath("services", sn, "variants", vn, "replicas")
+				r.Origin[Path("services", sn, "variants", vn, "autoscaling")] = envPath("services", sn, "variants", vn, "autoscaling")
 			}
 			if ev.Image != "" {
 				v.Image = ev.Image

@@ -49,7 +49,7 @@ func TestReferenceAppValid(t *testing.T) {
 
 func layerOf(o object.Object) string {
 	switch g := o.GVK().Group; {
-	case g == "" || g == "apps" || g == "batch":
+	case g == "" || g == "apps" || g == "batch" || g == "policy" || g == "autoscaling":
 		return validate.LayerTyped
 	case strings.HasSuffix(g, ".istio.io"):
 		return validate.LayerIstio
@@ -107,6 +107,12 @@ func TestNegative(t *testing.T) {
 		{"ack typed wrong type", object.ACK, "Service", "ai-backend-svc",
 			func(b map[string]any) { at(b, "spec", "ports", 0)["port"] = "eighty" },
 			validate.LayerTyped, "Service apsara-demo/ai-backend-svc (ack): ", "cue/services.cue:"},
+		{"ack typed PodDisruptionBudget unknown field", object.ACK, "PodDisruptionBudget", "style-transfer-torch",
+			func(b map[string]any) { at(b, "spec")["maxUnavailabel"] = 1 },
+			validate.LayerTyped, "PodDisruptionBudget apsara-demo/style-transfer-torch (ack): spec.maxUnavailabel: unknown field", "cue/services.cue:"},
+		{"ack typed HorizontalPodAutoscaler unknown field", object.ACK, "HorizontalPodAutoscaler", "style-transfer-tf",
+			func(b map[string]any) { at(b, "spec")["targetCPU"] = 70 },
+			validate.LayerTyped, "HorizontalPodAutoscaler apsara-demo/style-transfer-tf (ack): spec.targetCPU: unknown field", "cue/services.cue:"},
 		{"ack schema unknown field", object.ACK, "InferenceService", "pt-style-transfer",
 			func(b map[string]any) { at(b, "spec", "predictor", "model")["runtimee"] = "triton-2.x" },
 			validate.LayerSchema, "InferenceService modelmesh-serving/pt-style-transfer (ack): spec.predictor.model.runtimee", "cue/models.cue:"},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -45,19 +44,19 @@ func Render(r *model.Resolved) ([]object.Object, error) {
 		return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 	}
 
-	// Namespaces.
-	appNS := map[string]string{}
-	if r.Mesh.Mode == "ambient" {
-		appNS["istio.io/dataplane-mode"] = "ambient"
-	} else {
-		appNS["istio-injection"] = "enabled"
-	}
+	// Namespaces: both join the mesh (the model namespace so that gateway
+	// → runtime traffic is mTLS and authorised) and enforce their Pod
+	// Security level.
+	appNS := meshLabels(r.Mesh.Mode)
+	podSecurityLabels(r.PodSecurity.App, appNS)
 	if err := add(UnitPlatform, "namespaces.app", &corev1.Namespace{TypeMeta: tm("v1", "Namespace"),
 		ObjectMeta: metav1.ObjectMeta{Name: r.Namespaces.App, Labels: appNS}}); err != nil {
 		return nil, err
 	}
+	modelNS := meshLabels(r.Mesh.Mode)
+	podSecurityLabels(r.PodSecurity.Models, modelNS)
 	if err := add(UnitPlatform, "namespaces.models", &corev1.Namespace{TypeMeta: tm("v1", "Namespace"),
-		ObjectMeta: metav1.ObjectMeta{Name: r.Namespaces.Models}}); err != nil {
+		ObjectMeta: metav1.ObjectMeta{Name: r.Namespaces.Models, Labels: modelNS}}); err != nil {
 		return nil, err
 	}
 
@@ -116,29 +115,18 @@ func Render(r *model.Resolved) ([]object.Object, error) {
 	for _, sn := range model.SortedKeys(r.Services) {
 		s := r.Services[sn]
 		origin := model.Path("services", sn)
-		if len(s.Variants) == 0 {
-			d := deployment(r, s, s.Name, map[string]string{"app": s.Name}, s.Image, s.Replicas, s.Resources, nil)
-			if err := add(UnitApps, origin, d); err != nil {
-				return nil, err
+		for _, p := range s.Pods() {
+			var env []corev1.EnvVar
+			if p.Variant != nil {
+				env = []corev1.EnvVar{
+					{Name: "MODEL_SERVER", Value: r.ModelServer()},
+					{Name: "MODEL_NAME", Value: p.Variant.Model},
+				}
 			}
-		}
-		for _, v := range s.SortedVariants() {
-			replicas := s.Replicas
-			if v.Replicas != nil {
-				replicas = *v.Replicas
-			}
-			res := s.Resources
-			if v.Resources != nil {
-				res = v.Resources
-			}
-			env := []corev1.EnvVar{
-				{Name: "MODEL_SERVER", Value: r.ModelServer()},
-				{Name: "MODEL_NAME", Value: v.Model},
-			}
-			labels := map[string]string{"app": s.Name, s.VariantLabel: v.Name}
-			d := deployment(r, s, s.DeploymentName(v), labels, v.Image, replicas, res, env)
-			if err := add(UnitApps, model.Path("services", sn, "variants", v.Name), d); err != nil {
-				return nil, err
+			for _, o := range workload(r, p, env) {
+				if err := add(UnitApps, p.Origin, o); err != nil {
+					return nil, err
+				}
 			}
 		}
 		svcLabels := map[string]string{"app": s.Name}
@@ -193,45 +181,6 @@ func Render(r *model.Resolved) ([]object.Object, error) {
 	return out, nil
 }
 
-func deployment(r *model.Resolved, s model.Service, name string, labels map[string]string, image string, replicas int32, res *model.Resources, extraEnv []corev1.EnvVar) *appsv1.Deployment {
-	var env []corev1.EnvVar
-	for _, k := range model.SortedKeys(s.Env) {
-		env = append(env, corev1.EnvVar{Name: k, Value: s.Env[k]})
-	}
-	env = append(env, extraEnv...)
-	var readiness *corev1.Probe
-	if s.ReadinessPath != "" {
-		readiness = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-			Path: s.ReadinessPath, Port: intstr.FromString("http")}}, PeriodSeconds: 10}
-	}
-	return &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.Namespaces.App, Labels: map[string]string{"app": s.Name}},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateDeployment{
-					MaxSurge: ptr.To(intstr.FromString("25%")), MaxUnavailable: ptr.To(intstr.FromString("25%"))}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					ServiceAccountName: s.ServiceAccount,
-					Containers: []corev1.Container{{
-						Name:            name,
-						Image:           image,
-						ImagePullPolicy: corev1.PullIfNotPresent,
-						Env:             env,
-						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: s.Port, Protocol: corev1.ProtocolTCP}},
-						Resources:       resources(res),
-						ReadinessProbe:  readiness,
-					}},
-				},
-			},
-		},
-	}
-}
-
 func resources(r *model.Resources) corev1.ResourceRequirements {
 	var out corev1.ResourceRequirements
 	if r == nil {
@@ -262,6 +211,9 @@ func waypoint(r *model.Resolved, s model.Service) *Gateway {
 		ObjectMeta: metav1.ObjectMeta{Name: r.WaypointName(s), Namespace: r.Namespaces.App},
 		Spec:       GatewaySpec{GatewayClassName: "istio-waypoint"},
 	}
+	// Pin the waypoint's service account (Istio's default name): the
+	// least-privilege policies admit the waypoint by this principal.
+	g.Annotations = map[string]string{"gateway.istio.io/service-account": r.WaypointServiceAccount(s)}
 	if r.IstioAtLeast(22) {
 		g.TypeMeta = metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"}
 		g.Labels = map[string]string{"istio.io/waypoint-for": "service"}
@@ -269,7 +221,7 @@ func waypoint(r *model.Resolved, s model.Service) *Gateway {
 			AllowedRoutes: &AllowedRoutes{Namespaces: RouteNamespaces{From: "Same"}}}}
 	} else {
 		g.TypeMeta = metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1beta1", Kind: "Gateway"}
-		g.Annotations = map[string]string{"istio.io/for-service-account": s.ServiceAccount}
+		g.Annotations["istio.io/for-service-account"] = s.ServiceAccount
 		g.Spec.Listeners = []Listener{{Name: "mesh", Port: 15008, Protocol: "HBONE"}}
 	}
 	return g
@@ -308,16 +260,8 @@ func loaderJob(r *model.Resolved) *batchv1.Job {
 						Image:           ms.Loader.Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args:            append([]string{"copy"}, args...),
-						Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-							corev1.ResourceCPU:    resource.MustParse("100m"),
-							corev1.ResourceMemory: resource.MustParse("256Mi"),
-						}},
-						VolumeMounts: []corev1.VolumeMount{{Name: "models", MountPath: "/mnt/models"}},
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: ptr.To(false),
-							RunAsNonRoot:             ptr.To(true),
-							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-						},
+						Resources:       loaderResources,
+						VolumeMounts:    []corev1.VolumeMount{{Name: "models", MountPath: "/mnt/models"}},
 					}},
 					Volumes: []corev1.Volume{{Name: "models", VolumeSource: corev1.VolumeSource{
 						PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ms.PVC.Name},
@@ -326,6 +270,8 @@ func loaderJob(r *model.Resolved) *batchv1.Job {
 			},
 		},
 	}
+	restrictedPod(&job.Spec.Template.Spec, nil, true, []string{"/tmp"})
+	job.Spec.Template.Labels[VersionLabel] = model.VersionLabel(ms.Loader.Image)
 	// The name hashes the whole (immutable) spec: any change is a new Job.
 	spec, err := json.Marshal(job.Spec)
 	if err != nil {

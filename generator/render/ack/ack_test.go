@@ -55,16 +55,16 @@ func TestDeployments(t *testing.T) {
 	p := platform(t)
 	for _, tc := range []struct {
 		env, deployment string
-		replicas        float64
+		replicas        any // nil: an HPA owns the replicas
 		env0, env1      string
 	}{
-		{"dev", "style-transfer-tf", 1, "istio-ingressgateway.istio-system.svc.cluster.local:8008", "tf-style-transfer"},
-		{"prod", "style-transfer-tf", 4, "istio-ingressgateway.istio-system.svc.cluster.local:8008", "tf-style-transfer"},
-		{"prod", "style-transfer-torch", 2, "istio-ingressgateway.istio-system.svc.cluster.local:8008", "pt-style-transfer"},
+		{"dev", "style-transfer-tf", float64(1), "istio-ingressgateway.istio-system.svc.cluster.local:8008", "tf-style-transfer"},
+		{"prod", "style-transfer-tf", nil, "istio-ingressgateway.istio-system.svc.cluster.local:8008", "tf-style-transfer"},
+		{"prod", "style-transfer-torch", float64(2), "istio-ingressgateway.istio-system.svc.cluster.local:8008", "pt-style-transfer"},
 	} {
 		t.Run(tc.env+"/"+tc.deployment, func(t *testing.T) {
 			d := render(t, p, tc.env)["Deployment/"+tc.deployment].Body
-			if got := get(t, d, "spec", "replicas"); got != tc.replicas {
+			if got := d["spec"].(map[string]any)["replicas"]; got != tc.replicas {
 				t.Errorf("replicas %v, want %v", got, tc.replicas)
 			}
 			c := get(t, d, "spec", "template", "spec", "containers", 0)

@@ -40,6 +40,7 @@ func Render(r *model.Resolved) ([]object.Object, error) {
 	x.modelRouting()
 	x.appRouting()
 	x.sso()
+	x.authorization()
 	return x.out, x.err
 }
 
@@ -348,9 +349,12 @@ func (x *renderer) sso() {
 			Issuer: sso.Issuer, JwksUri: sso.JWKSURI, Audiences: sso.Audiences,
 			ForwardOriginalToken: true, OutputClaimToHeaders: claims,
 		}}}
+		// One source: a verified JWT AND a declared caller (ALLOW policies
+		// are OR-ed, so the caller check cannot be a policy of its own).
 		ap := &security.AuthorizationPolicy{
 			Action: security.AuthorizationPolicy_ALLOW,
-			Rules:  []*security.Rule{{From: []*security.Rule_From{{Source: &security.Source{RequestPrincipals: []string{"*"}}}}}},
+			Rules: []*security.Rule{{From: []*security.Rule_From{{Source: &security.Source{
+				RequestPrincipals: []string{"*"}, Principals: CallerPrincipals(r, sn)}}}}},
 		}
 		if r.IstioAtLeast(22) {
 			ref := []*typev1beta1.PolicyTargetReference{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: wp}}

@@ -145,16 +145,16 @@ func ToMap(v any) (any, error) {
 }
 
 // normalize removes what the Kubernetes Go types add but a manifest should
-// not carry: creationTimestamp: null and empty status.
+// not carry: creationTimestamp: null and any status (the server owns it;
+// some types, such as HorizontalPodAutoscaler, marshal a zero status with
+// non-omitempty fields).
 func normalize(body map[string]any) {
 	if md, ok := body["metadata"].(map[string]any); ok {
 		if v, ok := md["creationTimestamp"]; ok && v == nil {
 			delete(md, "creationTimestamp")
 		}
 	}
-	if st, ok := body["status"].(map[string]any); ok && len(st) == 0 {
-		delete(body, "status")
-	}
+	delete(body, "status")
 	dropNullTimestamps(body)
 }
 

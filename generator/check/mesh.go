@@ -1,0 +1,222 @@
+package check
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/generator/render/object"
+)
+
+// Family "mesh": the least-privilege mesh admits exactly the declared calls
+// (render/asm emits a default deny and ALLOW policies by principal from
+// calls and exposures); a call it would refuse is refused here first.
+
+var CallsDefined = rule(Rule{
+	ID: "AM0801", Name: "calls-defined", Family: "mesh", Scope: OnPlatform,
+	Prevents: "an ALLOW policy for a service that does not exist, and the real callee left denied: every calls entry names a service",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			for i, callee := range p.Services[sn].Calls {
+				if _, ok := p.Services[callee]; !ok {
+					c.Report(model.Path("services", sn, "calls", i), "use one of the services: "+names(p.Services),
+						"service %q calls %q, which is not defined", sn, callee)
+				}
+			}
+		}
+	},
+})
+
+var UndeclaredCall = rule(Rule{
+	ID: "AM0802", Name: "undeclared-call", Family: "mesh", Scope: OnEnvironment,
+	Prevents: "a call the mesh refuses at run time (RBAC: access denied): an env value that addresses another service (name, name.namespace, name.namespace.svc…) must be declared in calls",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			declared := map[string]bool{sn: true}
+			for _, callee := range s.Calls {
+				declared[callee] = true
+			}
+			for _, k := range model.SortedKeys(s.Env) {
+				for _, callee := range addressed(p, s.Env[k]) {
+					if !declared[callee] {
+						c.Report(model.Path("services", sn, "env", k),
+							"add calls: [\""+callee+"\"] to services."+quote(sn)+" (the mesh admits only declared calls)",
+							"env %s addresses service %q, but %q does not declare the call: the mesh would refuse it", k, callee, sn)
+					}
+				}
+			}
+		}
+	},
+})
+
+var RoutedWithoutAllow = rule(Rule{
+	ID: "AM0803", Name: "routed-without-allow", Family: "mesh", Scope: OnEnvironment,
+	Prevents: "routes that only ever see the default deny: a service routed in the mesh (tier routing or a waypoint) needs a declared caller or an exposure",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			if s.Routing == nil && !s.Waypoint {
+				continue
+			}
+			if s.Exposure != nil || len(p.Callers(sn)) > 0 {
+				continue
+			}
+			path := model.Path("services", sn, "waypoint")
+			if s.Routing != nil {
+				path = model.Path("services", sn, "routing")
+			}
+			c.Report(path, "declare the caller: add calls: [\""+sn+"\"] to the service that calls it, or give it an exposure",
+				"service %q is routed in the mesh but no declared caller or gateway may reach it: the default-deny policy refuses every request", sn)
+		}
+	},
+})
+
+var _ = rule(Rule{
+	ID: "AM0804", Cases: []string{"golden/checks/undeclared-call", "golden/checks/routed-without-caller"}, Name: "least-privilege-policies",
+	Family: "mesh", Scope: Elsewhere, Where: "generator/render/asm",
+	Prevents: "any workload calling any other: a default-deny AuthorizationPolicy in the app namespace, ALLOW by service-account principal for each declared call and exposure (ztunnel L4; callers and JWT together at the waypoint, L7), the model gateway admitted to ModelMesh's runtime pods",
+})
+
+var hostRE = regexp.MustCompile(`[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`)
+
+// addressed returns the services whose Kubernetes Service value v
+// addresses as a whole host (name, name.ns, name.ns.svc[.cluster.local]),
+// with or without a scheme, port or path around it.
+func addressed(p *model.Platform, v string) []string {
+	ns := p.Namespaces.App
+	hosts := hostRE.FindAllString(strings.ToLower(v), -1)
+	var out []string
+	for _, sn := range model.SortedKeys(p.Services) {
+		kn := p.Services[sn].KubeName()
+		for _, h := range hosts {
+			if h == kn || h == kn+"."+ns || strings.HasPrefix(h, kn+"."+ns+".svc") {
+				out = append(out, sn)
+				break
+			}
+		}
+	}
+	return out
+}
+
+var RouteHasAllow = rule(Rule{
+	ID: "AM0805", Name: "route-has-allow", Family: "mesh", Scope: OnObjects, Invariant: true,
+	Prevents: "a route or exposure the mesh refuses: every VirtualService destination in a namespace with a default deny has an ALLOW policy for its pods (and for its waypoint when it has one); a gateway route needs a gateway principal among the allowed",
+	objects: func(c *Ctx, objs []object.Object) {
+		type svc struct {
+			selector map[string]any
+			waypoint string
+		}
+		services, ambiguous := map[string]svc{}, map[string]bool{}
+		denied := map[string]bool{}
+		var policies []object.Object
+		for _, o := range objs {
+			switch {
+			case o.Kind() == "Service" && o.APIVersion() == "v1":
+				sel, _ := specOf(o)["selector"].(map[string]any)
+				md, _ := o.Body["metadata"].(map[string]any)
+				labels, _ := md["labels"].(map[string]any)
+				wp, _ := labels["istio.io/use-waypoint"].(string)
+				fq := o.Name() + "." + o.Namespace() + ".svc.cluster.local"
+				if _, dup := services[fq]; dup {
+					ambiguous[fq] = true // AM0601 reports it
+				}
+				services[fq] = svc{sel, wp}
+			case o.Kind() == "AuthorizationPolicy" && strings.HasPrefix(o.APIVersion(), "security.istio.io/"):
+				if len(specOf(o)) == 0 {
+					denied[o.Namespace()] = true
+				} else {
+					policies = append(policies, o)
+				}
+			}
+		}
+		// allowing returns the principals ALLOW policies of ns admit for
+		// pods labelled with sel (sel == nil: for waypoint wp).
+		allowing := func(ns string, sel map[string]any, wp string) (found bool, principals []string) {
+			for _, ap := range policies {
+				spec := specOf(ap)
+				if ap.Namespace() != ns || (spec["action"] != nil && spec["action"] != "ALLOW") {
+					continue
+				}
+				match := false
+				if wp != "" {
+					refs, _ := spec["targetRefs"].([]any)
+					for _, r := range refs {
+						if r, _ := r.(map[string]any); r["kind"] == "Gateway" && r["name"] == wp {
+							match = true
+						}
+					}
+					ml, _ := mapAt(spec, "selector", "matchLabels")["istio.io/gateway-name"].(string)
+					match = match || ml == wp
+				} else if ml := mapAt(spec, "selector", "matchLabels"); len(ml) > 0 {
+					match = true
+					for k, v := range ml {
+						if sel[k] != v {
+							match = false
+						}
+					}
+				}
+				if !match {
+					continue
+				}
+				rules, _ := spec["rules"].([]any)
+				for _, r := range rules {
+					froms, _ := r.(map[string]any)["from"].([]any)
+					for _, f := range froms {
+						ps, _ := mapAt(f.(map[string]any), "source")["principals"].([]any)
+						for _, p := range ps {
+							s, _ := p.(string)
+							principals = append(principals, s)
+						}
+					}
+					found = true
+				}
+			}
+			return found, principals
+		}
+		for _, o := range istio(objs, "VirtualService") {
+			spec := specOf(o)
+			gws, _ := spec["gateways"].([]any)
+			http, _ := spec["http"].([]any)
+			for _, h := range http {
+				routes, _ := h.(map[string]any)["route"].([]any)
+				for _, rt := range routes {
+					host, _ := mapAt(rt.(map[string]any), "destination")["host"].(string)
+					fq := FQDN(host, o.Namespace())
+					s, ok := services[fq]
+					ns := strings.Split(fq, ".")[1]
+					if !ok || !denied[ns] || ambiguous[fq] {
+						continue
+					}
+					found, principals := allowing(ns, s.selector, "")
+					if s.waypoint != "" {
+						found, principals = allowing(ns, nil, s.waypoint)
+					}
+					if !found {
+						c.ReportObject(o, "declare the callers of the service (calls) so an ALLOW policy admits them",
+							"VirtualService %s/%s routes to %s, but no ALLOW policy admits any caller under the default deny", o.Namespace(), o.Name(), host)
+						continue
+					}
+					if len(gws) > 0 {
+						fromGateway := false
+						for _, p := range principals {
+							fromGateway = fromGateway || strings.Contains(p, "/ns/istio-system/")
+						}
+						if !fromGateway {
+							c.ReportObject(o, "the exposure's gateway must be admitted by the service's ALLOW policy",
+								"gateway VirtualService %s/%s routes to %s, but no ALLOW policy admits a gateway principal", o.Namespace(), o.Name(), host)
+						}
+					}
+				}
+			}
+		}
+	},
+})
+
+// mapAt returns the map at keys under m, or nil.
+func mapAt(m map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		m, _ = m[k].(map[string]any)
+	}
+	return m
+}

@@ -1,0 +1,103 @@
+package check
+
+import (
+	"github.com/aimesh/aimesh/generator/model"
+)
+
+// Family "workloads": Deployments that an HPA, a node drain and Pod
+// Security admission can live with (render/ack derives the rest).
+
+var ReplicasWithAutoscaling = rule(Rule{
+	ID: "AM0701", Name: "replicas-with-autoscaling", Family: "workloads", Scope: OnPlatform,
+	Prevents: "Argo CD / Flux resetting the autoscaler's replica count on every sync: replicas and autoscaling on the same level (service, variant, or an environment's override of either); an autoscaled Deployment is emitted without spec.replicas",
+	platform: func(c *Ctx, p *model.Platform) {
+		both := func(path string, r *int32, a *model.Autoscaling) {
+			if r != nil && a != nil {
+				c.Report(path+".replicas", "remove replicas: autoscaling.min is the floor and the HorizontalPodAutoscaler owns the replica count",
+					"replicas and autoscaling are both set: Argo CD / Flux would reset the autoscaler's replica count on every sync")
+			}
+		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			both(model.Path("services", sn), s.Replicas, s.Autoscaling)
+			for _, vn := range model.SortedKeys(s.Variants) {
+				v := s.Variants[vn]
+				both(model.Path("services", sn, "variants", vn), v.Replicas, v.Autoscaling)
+			}
+		}
+		for _, en := range p.EnvNames() {
+			e := p.Environments[en]
+			for _, sn := range model.SortedKeys(e.Services) {
+				es := e.Services[sn]
+				both(model.Path("environments", en, "services", sn), es.Replicas, es.Autoscaling)
+				for _, vn := range model.SortedKeys(es.Variants) {
+					ev := es.Variants[vn]
+					both(model.Path("environments", en, "services", sn, "variants", vn), ev.Replicas, ev.Autoscaling)
+				}
+			}
+		}
+	},
+})
+
+var AutoscalingNeedsRequests = rule(Rule{
+	ID: "AM0702", Name: "autoscaling-needs-requests", Family: "workloads", Scope: OnEnvironment,
+	Prevents: "an HPA that never scales (\"missing request for cpu\"): a utilisation target needs the matching resource request",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				as := pod.Autoscaling
+				if as == nil {
+					continue
+				}
+				var req model.ResourceList
+				if pod.Resources != nil && pod.Resources.Requests != nil {
+					req = *pod.Resources.Requests
+				}
+				path := pod.Origin + ".autoscaling"
+				if (as.TargetCPU != nil || as.TargetMemory == nil) && req.CPU == "" {
+					c.Report(path, "set resources.requests.cpu for "+pod.Deployment+" (utilisation is a percentage of the request)",
+						"Deployment %s autoscales on CPU but requests no CPU: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
+				}
+				if as.TargetMemory != nil && req.Memory == "" {
+					c.Report(path, "set resources.requests.memory for "+pod.Deployment,
+						"Deployment %s autoscales on memory but requests no memory: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
+				}
+			}
+		}
+	},
+})
+
+var MemoryBounded = rule(Rule{
+	ID: "AM0703", Name: "memory-bounded", Family: "workloads", Scope: OnEnvironment,
+	Prevents: "a container without a memory limit taking a node's memory: every Deployment declares memory (the limit defaults to the request)",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				r := pod.Resources
+				if r != nil && ((r.Requests != nil && r.Requests.Memory != "") || (r.Limits != nil && r.Limits.Memory != "")) {
+					continue
+				}
+				c.Report(pod.Origin, "set resources.requests.memory (the limit defaults to it) or resources.limits.memory",
+					"Deployment %s declares no memory: its container would run without a memory limit", pod.Deployment)
+			}
+		}
+	},
+})
+
+var (
+	_ = rule(Rule{
+		ID: "AM0704", Cases: []string{"golden/checks/restricted-opt-out"}, Name: "pod-security-restricted", Family: "workloads", Scope: Elsewhere,
+		Where:    "schemas/platform.cue, generator/render/ack",
+		Prevents: "pods rejected by Pod Security admission or running privileged: every pod template is restricted (non-root, RuntimeDefault seccomp, no privilege escalation, capabilities dropped, read-only root filesystem by default); namespaces enforce restricted unless opted out with a reason (podSecurity); tested on a real kube-apiserver",
+	})
+	_ = rule(Rule{
+		ID: "AM0705", Cases: []string{"golden/checks/probe-defaults"}, Name: "probes-derived", Family: "workloads", Scope: Elsewhere,
+		Where:    "generator/model, generator/render/ack",
+		Prevents: "traffic to pods that are not ready and hung pods never restarted: readiness (HTTP readinessPath or TCP), liveness (TCP) and, for model-bound variants, a startup probe, unless probes declares them",
+	})
+	_ = rule(Rule{
+		ID: "AM0706", Cases: []string{"golden/checks/hpa-with-replicas"}, Name: "disruption-budget-and-spread", Family: "workloads", Scope: Elsewhere,
+		Where:    "generator/render/ack",
+		Prevents: "a drain or a zone outage taking every replica: a PodDisruptionBudget for every Deployment with 2+ replicas or an HPA, topology spreading where the environment sets topologySpread",
+	})
+)
