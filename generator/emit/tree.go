@@ -104,31 +104,51 @@ var UnitOrder = map[object.Target][]string{
 // Build lays out the objects of one environment under "<env>/":
 // <env>/<target>/<unit>/<kind>-<namespace>-<name>.yaml, a
 // kustomization.yaml in every unit listing its files in apply order, and
-// one in every target listing its units. Objects of target gitops go to
-// <env>/gitops/ with a kustomization.yaml of their own.
+// one in every target listing its units. A unit holding more than
+// MaxRootResources objects is split into shards (see Roots): its files go
+// to <env>/<target>/<unit>/<shard>/, each shard is a kustomization root of
+// its own and the unit's kustomization.yaml lists the shards. Objects of
+// target gitops go to <env>/gitops/ with a kustomization.yaml of their own.
 func Build(env string, objs []object.Object) (Tree, error) {
 	t := Tree{}
-	byDir := map[string][]object.Object{}
+	var synced, gitops []object.Object
 	for _, o := range objs {
-		dir := env + "/" + string(o.Target)
-		if o.Unit != "" {
-			dir += "/" + o.Unit
+		if o.Target == object.GitOps {
+			gitops = append(gitops, o)
+		} else {
+			synced = append(synced, o)
 		}
-		byDir[dir] = append(byDir[dir], o)
 	}
-	dirs := make([]string, 0, len(byDir))
-	for d := range byDir {
-		dirs = append(dirs, d)
+	type dir struct {
+		path string
+		objs []object.Object
 	}
-	sort.Strings(dirs)
-	for _, dir := range dirs {
-		var files []string
-		for _, o := range Sort(byDir[dir]) {
-			data, err := Marshal(env, o.Body)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", o.ID(), err)
+	var dirs []dir
+	roots := Roots(synced)
+	units := map[string][]string{} // "<env>/<target>/<unit>" -> shard names
+	for _, r := range SortedRoots(roots) {
+		dirs = append(dirs, dir{env + "/" + r.Dir(), roots[r]})
+		if r.Shard != "" {
+			u := env + "/" + string(r.Target) + "/" + r.Unit
+			units[u] = append(units[u], r.Shard)
+		}
+	}
+	if len(gitops) > 0 {
+		dirs = append(dirs, dir{env + "/" + string(object.GitOps), gitops})
+	}
+	for _, d := range dirs {
+		sorted := Sort(d.objs)
+		data := make([][]byte, len(sorted))
+		errs := make([]error, len(sorted))
+		parallel(len(sorted), func(i int) {
+			data[i], errs[i] = Marshal(env, sorted[i].Body)
+		})
+		files := make([]string, 0, len(sorted))
+		for i, o := range sorted {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("%s: %w", o.ID(), errs[i])
 			}
-			if err := t.Set(dir+"/"+o.FileName(), data); err != nil {
+			if err := t.Set(d.path+"/"+o.FileName(), data[i]); err != nil {
 				return nil, fmt.Errorf("%s (from %s): %w", o.ID(), o.Origin, err)
 			}
 			files = append(files, o.FileName())
@@ -137,21 +157,32 @@ func Build(env string, objs []object.Object) (Tree, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := t.Set(dir+"/kustomization.yaml", k); err != nil {
+		if err := t.Set(d.path+"/kustomization.yaml", k); err != nil {
+			return nil, err
+		}
+	}
+	for u, shards := range units {
+		k, err := kustomization(env, shards)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.Set(u+"/kustomization.yaml", k); err != nil {
 			return nil, err
 		}
 	}
 	for _, target := range object.Targets {
-		var units []string
+		var us []string
 		for _, u := range UnitOrder[target] {
-			if _, ok := byDir[env+"/"+string(target)+"/"+u]; ok {
-				units = append(units, u)
+			if _, ok := roots[Root{Target: target, Unit: u}]; ok {
+				us = append(us, u)
+			} else if _, ok := units[env+"/"+string(target)+"/"+u]; ok {
+				us = append(us, u)
 			}
 		}
-		if len(units) == 0 {
+		if len(us) == 0 {
 			continue
 		}
-		k, err := kustomization(env, units)
+		k, err := kustomization(env, us)
 		if err != nil {
 			return nil, err
 		}
