@@ -23,7 +23,7 @@ func TestRenderSharded(t *testing.T) {
 	for i := 0; i < 2*emit.MaxRootResources; i++ {
 		objs = append(objs, object.Must(object.FromTyped(object.ACK, ack.UnitApps, "test", map[string]any{
 			"apiVersion": "v1", "kind": "ConfigMap",
-			"metadata":   map[string]any{"name": fmt.Sprintf("cm-%04d", i), "namespace": "app"}})))
+			"metadata": map[string]any{"name": fmt.Sprintf("cm-%04d", i), "namespace": "app"}})))
 	}
 	out, err := gitops.Render(r, objs)
 	if err != nil {
