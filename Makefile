@@ -3,13 +3,14 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS  = $(shell ./hack/tools.sh)
 
-.PHONY: example generate test check lint unit fuzz istio-validate regen-check bench vendor-schemas kube-assets update help
+.PHONY: example generate test check lint unit fuzz istio-validate regen-check bench bench-scale vendor-schemas kube-assets update help
 
 help:
 	@echo "make example        install tools, then generate overlays for every environment of the bundled example"
 	@echo "make test           the whole test suite (lint, unit + txtar + API-server tests with -race, golden drift)"
 	@echo "make fuzz           a short run of every fuzz target (FUZZTIME=15s each)"
 	@echo "make bench          Go benchmarks; figures go to docs/performance.md"
+	@echo "make bench-scale    generate/kustomize/diff on synthetic platforms of 100, 1,000, 10,000 models (SIZES=...)"
 	@echo "make update         refresh golden files and overlays/"
 	@echo "make vendor-schemas re-vendor the CRD schemas under schemas/crds (offline from module caches)"
 
@@ -78,6 +79,11 @@ update:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
+
+## Scaling table of docs/performance.md (minutes; 10,000 models take ~1 GiB of disk in /tmp).
+SIZES ?= 100 1000 10000
+bench-scale:
+	./hack/bench-scale.sh $(SIZES)
 
 vendor-schemas:
 	./hack/vendor-schemas.sh

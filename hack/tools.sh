@@ -19,4 +19,5 @@ install() { # name module@version
 
 install cue cuelang.org/go/cmd/cue@v0.17.1
 install staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
+install kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.8.2
 echo "$BIN"

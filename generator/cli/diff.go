@@ -35,6 +35,8 @@ func (a *app) diff(args []string) int {
 	head := fs.String("head", "", "git ref of the head version (default: the working tree)")
 	dirs := fs.Bool("dirs", false, "compare two rendered overlays directories given as arguments A B")
 	format := fs.String("format", "text", "output format: text, markdown or json")
+	mdLimit := fs.Int("markdown-limit", diff.DefaultMarkdownLimit, "maximum size of the markdown output in characters; what does not fit is summarised")
+	full := fs.String("full-diff", "", "where the complete diff can be read (e.g. a CI artifact), named in the markdown output when it is cut")
 	var envs envList
 	fs.Var(&envs, "env", "compare only this environment (repeatable, or comma-separated)")
 	var lf liveFlags // --live --kubeconfig --context --target --timeout (live.go)
@@ -53,7 +55,11 @@ func (a *app) diff(args []string) int {
 	case "text":
 		write = (*diff.Report).WriteText
 	case "markdown", "md":
-		write = (*diff.Report).WriteMarkdown
+		if *mdLimit < 1000 {
+			return usage(fmt.Sprintf("--markdown-limit %d is too small (at least 1000)", *mdLimit))
+		}
+		opts := diff.MarkdownOptions{Limit: *mdLimit, Full: *full}
+		write = func(r *diff.Report, w io.Writer) error { return r.WriteMarkdownWith(w, opts) }
 	case "json":
 		write = (*diff.Report).WriteJSON
 	default:

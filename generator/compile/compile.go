@@ -2,6 +2,8 @@ package compile
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/aimesh/aimesh/generator/check"
 	"github.com/aimesh/aimesh/generator/diag"
@@ -58,23 +60,44 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 		return nil, findings
 	}
 	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: findings.Warnings()}
+	// Environments are independent once the CUE is evaluated and checked:
+	// render, validate and lay them out concurrently (nothing below
+	// touches the cue.Context), then merge in environment order.
+	type envResult struct {
+		objs []object.Object
+		tree emit.Tree
+		err  error
+	}
+	results := make([]envResult, len(envs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, env := range envs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := &results[i]
+			r.objs, r.err = Render(res, env)
+			if r.err == nil {
+				r.tree, r.err = emit.Build(env, r.objs)
+			}
+		}()
+	}
+	wg.Wait()
 	var errs diag.List
-	for _, env := range envs {
-		objs, err := Render(res, env)
-		if err != nil {
-			if l, ok := err.(diag.List); ok {
+	for i, env := range envs {
+		r := results[i]
+		if r.err != nil {
+			if l, ok := r.err.(diag.List); ok {
 				errs = append(errs, l...)
 				continue
 			}
-			return nil, err
+			return nil, r.err
 		}
-		out.Objects[env] = objs
-		t, err := emit.Build(env, objs)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range t.Paths() {
-			if err := out.Tree.Set(p, t[p]); err != nil {
+		out.Objects[env] = r.objs
+		for _, p := range r.tree.Paths() {
+			if err := out.Tree.Set(p, r.tree[p]); err != nil {
 				return nil, err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,16 +51,45 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteMarkdown writes the report as a pull-request comment: a summary
-// table of every compared section, then the differences of each section
-// in a diff code block, folded into <details> when longer than
-// CollapseAfter lines.
+// DefaultMarkdownLimit is the default size limit of the Markdown output,
+// in characters: GitHub refuses comments over 65,536.
+const DefaultMarkdownLimit = 60000
+
+// MarkdownOptions tune WriteMarkdownWith.
+type MarkdownOptions struct {
+	// Limit is the maximum size of the output in characters (runes);
+	// 0 means DefaultMarkdownLimit.
+	Limit int
+	// Full says where the complete diff is, for the note written when
+	// sections are left out (e.g. "the aimesh-diff artifact of this run").
+	// Empty: a hint to run aimesh diff --format text or json.
+	Full string
+}
+
+// WriteMarkdown is WriteMarkdownWith with the default options.
 func (r *Report) WriteMarkdown(w io.Writer) error {
+	return r.WriteMarkdownWith(w, MarkdownOptions{})
+}
+
+// WriteMarkdownWith writes the report as a pull-request comment, summary
+// first: a table of every compared section with its counts; then the
+// changes grouped by kind and field across all objects and sections
+// ("1,500 × Deployment `spec.replicas` 1 → 2"), added and removed objects
+// by kind; then the differences of each section in a diff code block,
+// folded into <details> when longer than CollapseAfter lines. The output
+// never exceeds opts.Limit characters: groups and sections that do not
+// fit are left out and a closing note says how many and where the full
+// diff is.
+func (r *Report) WriteMarkdownWith(w io.Writer, opts MarkdownOptions) error {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultMarkdownLimit
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "### aimesh diff: %s → %s\n\n", mdCode(r.Base), mdCode(r.Head))
 	if !r.HasDifferences() {
 		fmt.Fprintf(&b, "No differences in the rendered output (%s compared).\n", plural(len(r.Sections), "section"))
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, truncateRunes(b.String(), limit))
 		return err
 	}
 	b.WriteString("| env | target | added | removed | changed |\n")
@@ -67,29 +97,169 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, s := range r.Sections {
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n", mdCell(s.Env), mdCell(s.Target), len(s.Added), len(s.Removed), len(s.Changed))
 	}
+	note := func(what string) string {
+		where := opts.Full
+		if where == "" {
+			where = "`aimesh diff --format text` (or `--format json`)"
+		}
+		return "\n> **Cut to fit " + groupDigits(limit) + " characters:** " + what + " left out. The full diff: " + mdCell(where) + ".\n"
+	}
+	// Reserve room for the closing note.
+	budget := limit - utf8.RuneCountInString(note("999,999 groups of changes and 999,999 sections are")) - 1
+	used := utf8.RuneCountInString(b.String())
+	put := func(s string) {
+		b.WriteString(s)
+		used += utf8.RuneCountInString(s)
+	}
+	if used > budget {
+		// Even the table does not fit: keep what fits of it.
+		out := truncateRunes(b.String(), budget) + "\n" + note("everything after the first lines is")
+		_, err := io.WriteString(w, truncateRunes(out, limit))
+		return err
+	}
+
+	groups := r.fieldGroups()
+	put("\n**Changes by field** (objects of all sections):\n\n")
+	put("| objects | kind | field | change |\n")
+	put("|--------:|:-----|:------|:-------|\n")
+	leftGroups := 0
+	for i, g := range groups {
+		row := fmt.Sprintf("| %s | %s | %s | %s |\n", groupDigits(g.count), mdCell(g.kind), mdCellCode(g.path), mdCell(g.change))
+		if used+utf8.RuneCountInString(row) > budget {
+			leftGroups = len(groups) - i
+			break
+		}
+		put(row)
+	}
+	leftSections := 0
 	for _, s := range r.Sections {
 		if s.Empty() {
 			continue
 		}
+		if leftGroups > 0 || leftSections > 0 {
+			leftSections++
+			continue
+		}
+		var sb strings.Builder
 		lines := s.lines()
 		fence := fenceFor(lines)
 		title := mdCell(s.Env) + " / " + mdCell(s.Target)
 		if len(lines) > CollapseAfter {
-			fmt.Fprintf(&b, "\n<details><summary><b>%s</b>: %s</summary>\n\n", title, counts(s))
+			fmt.Fprintf(&sb, "\n<details><summary><b>%s</b>: %s</summary>\n\n", title, counts(s))
 		} else {
-			fmt.Fprintf(&b, "\n#### %s\n\n", title)
+			fmt.Fprintf(&sb, "\n#### %s\n\n", title)
 		}
-		b.WriteString(fence + "diff\n")
+		sb.WriteString(fence + "diff\n")
 		for _, l := range lines {
-			b.WriteString(l + "\n")
+			sb.WriteString(l + "\n")
 		}
-		b.WriteString(fence + "\n")
+		sb.WriteString(fence + "\n")
 		if len(lines) > CollapseAfter {
-			b.WriteString("\n</details>\n")
+			sb.WriteString("\n</details>\n")
 		}
+		if used+utf8.RuneCountInString(sb.String()) > budget {
+			leftSections++
+			continue
+		}
+		put(sb.String())
+	}
+	if leftGroups > 0 || leftSections > 0 {
+		var what []string
+		if leftGroups > 0 {
+			what = append(what, plural(leftGroups, "group")+" of changes")
+		}
+		if leftSections > 0 {
+			what = append(what, "the details of "+plural(leftSections, "section"))
+		}
+		verb := " are"
+		b.WriteString(note(strings.Join(what, " and ") + verb))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fieldGroup is one row of "Changes by field": the same change of the
+// same field in objects of one kind.
+type fieldGroup struct {
+	kind, path, change string
+	count              int
+}
+
+var listSelector = regexp.MustCompile(`\[(?:[0-9]+|name=(?:"(?:[^"\\]|\\.)*"|[^\]]*))\]`)
+
+// fieldGroups groups the changes of every section by kind, field path
+// (list selectors generalised to [*]) and change; added and removed
+// objects are grouped by kind. Largest groups first.
+func (r *Report) fieldGroups() []fieldGroup {
+	count := map[fieldGroup]int{}
+	for _, s := range r.Sections {
+		amb := ambiguousKinds(s)
+		kind := func(id ObjectID) string {
+			if amb[id.Kind] && id.Group != "" {
+				return id.Kind + "." + id.Group
+			}
+			return id.Kind
+		}
+		for _, id := range s.Added {
+			count[fieldGroup{kind: kind(id), path: "", change: "object added"}]++
+		}
+		for _, id := range s.Removed {
+			count[fieldGroup{kind: kind(id), path: "", change: "object removed"}]++
+		}
+		for _, o := range s.Changed {
+			for _, c := range o.Changes {
+				g := fieldGroup{kind: kind(o.Object), path: listSelector.ReplaceAllString(c.Path, "[*]")}
+				line := c.String()
+				g.change = strings.TrimPrefix(line, c.Path+": ")
+				count[g]++
+			}
+		}
+	}
+	out := make([]fieldGroup, 0, len(count))
+	for g, n := range count {
+		g.count = n
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.path != b.path {
+			return a.path < b.path
+		}
+		return a.change < b.change
+	})
+	return out
+}
+
+// groupDigits writes n with thousands separators: 1,500.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + groupDigits(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func mdCellCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	return mdCell(mdCode(s))
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // jsonReport is the JSON layout (SchemaVersion).

@@ -293,7 +293,38 @@ func RenderWorktree(opts load.Options) (*Manifests, error) {
 	if err != nil {
 		return nil, &CompileError{Version: "working tree", Err: err}
 	}
-	return Render(res.Tree)
+	return FromResult(res)
+}
+
+// FromResult takes the objects of a compilation directly, without
+// building its kustomizations: aimesh's overlays are plain rendered
+// resources that kustomize passes through unchanged, so the object set of
+// <env>/<target> is the compiled objects of that env and target
+// (TestFromResultMatchesKrusty proves it on the reference app). Unlike a
+// kustomize build, whose cost grows with the square of the resources of a
+// root, this is linear.
+func FromResult(res *compile.Result) (*Manifests, error) {
+	m := &Manifests{Sections: map[Section]map[ObjectID]map[string]any{}}
+	for env, objs := range res.Objects {
+		for _, o := range objs {
+			s := Section{Env: env, Target: string(o.Target)}
+			sec := m.Sections[s]
+			if sec == nil {
+				sec = map[ObjectID]map[string]any{}
+				m.Sections[s] = sec
+			}
+			b, err := normalize(o.Body)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", s, o.ID(), err)
+			}
+			id := idOf(b)
+			if _, dup := sec[id]; dup {
+				return nil, fmt.Errorf("%s: %s (group %q) appears twice", s, id, id.Group)
+			}
+			sec[id] = b
+		}
+	}
+	return m, nil
 }
 
 // RenderRef compiles the platform as it is at the git ref and renders it.
@@ -331,7 +362,7 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 	if err != nil {
 		return nil, &CompileError{Version: ref, Err: err}
 	}
-	return Render(res.Tree)
+	return FromResult(res)
 }
 
 // Checkout writes the directories dirs (relative to root) as they are at

@@ -53,6 +53,23 @@
 // ACK renderer); Render fails if prune is on and a PVC lacks the opt-out
 // of an engine in use.
 //
+// # Shards
+//
+// A unit with more than emit.MaxRootResources (250) objects is split into
+// shards (emit.Roots: its Namespaces and CRDs in <unit>/init, the rest in
+// hash buckets <unit>/shard-NNN), because kustomize's build time grows
+// with the square of the resources of one root. The GitOps objects then
+// follow the shards: one Flux Kustomization per shard
+// (<platform>-<env>-<target>-<unit>-<shard>), each depending on every
+// shard of the units its unit depends on and, for hash buckets, on the
+// unit's init shard; healthChecks and postBuild are computed per shard.
+// With Argo CD, one Application per shard replaces the per-target
+// Applications, with app-of-apps sync waves 2i (init shard) and 2i+1 for
+// the i-th unit of FluxOrder. Nothing that syncs points at the aggregate
+// <env>/<target> or <unit> kustomizations, which stay for humans
+// (kustomize build overlays/prod/ack). A platform whose units are all
+// under the bound is rendered exactly as before.
+//
 // # Argo CD
 //
 // One Application per target (<platform>-<env>-ack, -asm) in

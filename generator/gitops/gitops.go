@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -121,11 +122,16 @@ func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
 	if err := checkPVCs(g, objs); err != nil {
 		return nil, err
 	}
-	subst, err := substitutions(r, units)
-	if err != nil {
-		return nil, err
+	x := &renderer{r: r, g: g, units: units, roots: map[Unit][]emit.Root{}}
+	rootObjs := emit.Roots(objs)
+	for _, rt := range emit.SortedRoots(rootObjs) {
+		u := Unit{rt.Target, rt.Unit}
+		x.roots[u] = append(x.roots[u], rt)
+		if rt.Shard != "" {
+			x.sharded = true
+		}
 	}
-	x := &renderer{r: r, g: g, units: units}
+	x.rootObjs = rootObjs
 	if g.Argo() {
 		for _, o := range objs {
 			if o.Unit == ack.UnitPlatform { // same name in both targets
@@ -143,6 +149,10 @@ func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
 		x.argo()
 	}
 	if g.UsesFlux() {
+		subst, err := substitutions(r, x.rootObjs)
+		if err != nil {
+			return nil, err
+		}
 		x.flux(subst)
 	}
 	return x.out, x.err
@@ -200,7 +210,7 @@ func hasOption(list, opt string) bool {
 // substitutions returns, by unit, the Secrets Flux substitutes ${VAR}
 // placeholders from. Only SSO secrets are placeholders today; any other
 // ${VAR} in the output is an error, since Flux would replace it too.
-func substitutions(r *model.Resolved, units map[Unit][]object.Object) (map[Unit][]SubstituteReference, error) {
+func substitutions(r *model.Resolved, roots map[emit.Root][]object.Object) (map[emit.Root][]SubstituteReference, error) {
 	keys := map[string]bool{}
 	var refs []SubstituteReference
 	if r.SSO != nil {
@@ -213,9 +223,9 @@ func substitutions(r *model.Resolved, units map[Unit][]object.Object) (map[Unit]
 			}
 		}
 	}
-	out := map[Unit][]SubstituteReference{}
-	for _, f := range FluxOrder {
-		for _, o := range units[f.Unit] {
+	out := map[emit.Root][]SubstituteReference{}
+	for _, rt := range emit.SortedRoots(roots) {
+		for _, o := range roots[rt] {
 			b, err := json.Marshal(o.Body)
 			if err != nil {
 				return nil, err
@@ -224,7 +234,7 @@ func substitutions(r *model.Resolved, units map[Unit][]object.Object) (map[Unit]
 				if !keys[m[1]] {
 					return nil, fmt.Errorf("gitops: %s (from %s) carries %s, which no sso secretRef key provides", o.ID(), o.Origin, m[0])
 				}
-				out[f.Unit] = refs
+				out[rt] = refs
 			}
 		}
 	}
@@ -235,8 +245,15 @@ type renderer struct {
 	r     *model.Resolved
 	g     *model.GitOps
 	units map[Unit][]object.Object
-	out   []object.Object
-	err   error
+	// roots are the kustomization roots of each unit (emit.Roots): the
+	// unit itself, or its shards, init shard first.
+	roots    map[Unit][]emit.Root
+	rootObjs map[emit.Root][]object.Object
+	// sharded is set when some unit is split into shards: Argo CD then
+	// gets one Application per root instead of one per target.
+	sharded bool
+	out     []object.Object
+	err     error
 }
 
 func (x *renderer) add(origin string, v any) {
@@ -274,49 +291,80 @@ func (x *renderer) hasTarget(t object.Target) bool {
 	return false
 }
 
-// argo emits one Application per target, ASM first.
+// argo emits one Application per target, ASM first; when a unit is
+// sharded, one Application per kustomization root instead (argoRoots).
 func (x *renderer) argo() {
+	if x.sharded {
+		x.argoRoots()
+		return
+	}
 	for _, a := range ArgoOrder {
 		if !x.hasTarget(a.Target) {
 			continue
 		}
-		c := x.cluster(a.Target)
-		dest := ApplicationDestination{Server: c.Server}
-		if dest.Server == "" {
-			dest.Name = c.Name
-		}
-		if dest.Server == "" && dest.Name == "" {
-			x.err = fmt.Errorf("gitops: %s has neither server nor name", x.clusterPath(a.Target))
-			return
-		}
-		retry := ArgoRetry
-		x.add(x.clusterPath(a.Target), &Application{
-			TypeMeta: metav1.TypeMeta{APIVersion: ArgoCDAPIVersion, Kind: "Application"},
-			ObjectMeta: metav1.ObjectMeta{
-				Name:        x.base() + "-" + string(a.Target),
-				Namespace:   x.g.ArgoCD.Namespace,
-				Annotations: map[string]string{SyncWave: a.Wave},
-			},
-			Spec: ApplicationSpec{
-				Project: x.g.ArgoCD.Project,
-				Source: ApplicationSource{
-					RepoURL:        x.g.RepoURL,
-					Path:           path.Join(x.g.Path, x.r.Env.Name, string(a.Target)),
-					TargetRevision: x.g.Branch,
-				},
-				Destination: dest,
-				SyncPolicy: &SyncPolicy{
-					Automated:   &SyncPolicyAutomated{Prune: x.g.Prune, SelfHeal: x.g.SelfHeal},
-					SyncOptions: append([]string(nil), ArgoSyncOptions...),
-					Retry:       &retry,
-				},
-			},
-		})
+		x.application(a.Target, x.base()+"-"+string(a.Target), path.Join(x.g.Path, x.r.Env.Name, string(a.Target)), a.Wave)
 	}
 }
 
-// flux emits the GitRepository and one Kustomization per unit.
-func (x *renderer) flux(subst map[Unit][]SubstituteReference) {
+// argoRoots emits one Application per kustomization root, with the sync
+// wave of its place in FluxOrder for an app-of-apps: the roots of the
+// n-th unit get wave 2n+1, and the init shard of a sharded unit (its
+// Namespaces and CRDs) 2n, so it syncs before the unit's other shards.
+func (x *renderer) argoRoots() {
+	for i, f := range FluxOrder {
+		for _, rt := range x.roots[f.Unit] {
+			wave := 2*i + 1
+			if rt.Shard == emit.InitShard {
+				wave = 2 * i
+			}
+			x.application(rt.Target, x.base()+"-"+rt.String(), path.Join(x.g.Path, x.r.Env.Name, rt.Dir()), strconv.Itoa(wave))
+		}
+	}
+}
+
+func (x *renderer) application(t object.Target, name, src, wave string) {
+	if x.err != nil {
+		return
+	}
+	c := x.cluster(t)
+	dest := ApplicationDestination{Server: c.Server}
+	if dest.Server == "" {
+		dest.Name = c.Name
+	}
+	if dest.Server == "" && dest.Name == "" {
+		x.err = fmt.Errorf("gitops: %s has neither server nor name", x.clusterPath(t))
+		return
+	}
+	retry := ArgoRetry
+	x.add(x.clusterPath(t), &Application{
+		TypeMeta: metav1.TypeMeta{APIVersion: ArgoCDAPIVersion, Kind: "Application"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Namespace:   x.g.ArgoCD.Namespace,
+			Annotations: map[string]string{SyncWave: wave},
+		},
+		Spec: ApplicationSpec{
+			Project: x.g.ArgoCD.Project,
+			Source: ApplicationSource{
+				RepoURL:        x.g.RepoURL,
+				Path:           src,
+				TargetRevision: x.g.Branch,
+			},
+			Destination: dest,
+			SyncPolicy: &SyncPolicy{
+				Automated:   &SyncPolicyAutomated{Prune: x.g.Prune, SelfHeal: x.g.SelfHeal},
+				SyncOptions: append([]string(nil), ArgoSyncOptions...),
+				Retry:       &retry,
+			},
+		},
+	})
+}
+
+// flux emits the GitRepository and one Kustomization per kustomization
+// root: per unit, or per shard of a sharded unit. A root depends on every
+// root of the units its unit depends on; the shards of a sharded unit
+// also depend on the unit's init shard.
+func (x *renderer) flux(subst map[emit.Root][]SubstituteReference) {
 	src := x.base()
 	x.add("gitops", &GitRepository{
 		TypeMeta:   metav1.TypeMeta{APIVersion: FluxSourceAPIVersion, Kind: "GitRepository"},
@@ -336,49 +384,61 @@ func (x *renderer) flux(subst map[Unit][]SubstituteReference) {
 			x.err = fmt.Errorf("gitops: %s has no name to find its kubeconfig Secret by", x.clusterPath(f.Unit.Target))
 			return
 		}
-		spec := KustomizationSpec{
-			Interval:   x.g.Interval,
-			Path:       "./" + path.Join(x.g.Path, x.r.Env.Name, string(f.Unit.Target), f.Unit.Name),
-			Prune:      x.g.Prune,
-			SourceRef:  CrossNamespaceRef{Kind: "GitRepository", Name: src},
-			Wait:       true,
-			Timeout:    x.g.Flux.Timeout,
-			KubeConfig: &KubeConfigReference{SecretRef: SecretKeyReference{Name: c.Name + "-kubeconfig", Key: KubeConfigKey}},
-		}
+		var deps []DependencyReference
 		for _, d := range x.dependsOn(f.DependsOn) {
-			spec.DependsOn = append(spec.DependsOn, DependencyReference{Name: x.kustomizationName(d)})
+			for _, rt := range x.roots[d] {
+				deps = append(deps, DependencyReference{Name: x.kustomizationName(rt)})
+			}
 		}
-		if crds := x.gatedCRDs(f.Unit); len(crds) > 0 {
-			// wait: true ignores healthChecks, so list the unit's own
-			// objects (what wait checks) and the CRDs its dependents need.
-			spec.Wait = false
-			for _, o := range emit.Sort(x.units[f.Unit]) {
-				if o.Kind() == "PersistentVolumeClaim" {
-					// With a WaitForFirstConsumer storage class the PVC
-					// binds only when its first consumer (the loader Job,
-					// in a dependent unit) runs: gating on it would deadlock.
-					continue
+		crds := x.gatedCRDs(f.Unit)
+		for _, rt := range x.roots[f.Unit] {
+			spec := KustomizationSpec{
+				Interval:   x.g.Interval,
+				Path:       "./" + path.Join(x.g.Path, x.r.Env.Name, rt.Dir()),
+				Prune:      x.g.Prune,
+				SourceRef:  CrossNamespaceRef{Kind: "GitRepository", Name: src},
+				Wait:       true,
+				Timeout:    x.g.Flux.Timeout,
+				KubeConfig: &KubeConfigReference{SecretRef: SecretKeyReference{Name: c.Name + "-kubeconfig", Key: KubeConfigKey}},
+			}
+			spec.DependsOn = append(spec.DependsOn, deps...)
+			if rt.Shard != "" && rt.Shard != emit.InitShard {
+				if init := (emit.Root{Target: rt.Target, Unit: rt.Unit, Shard: emit.InitShard}); len(x.rootObjs[init]) > 0 {
+					spec.DependsOn = append(spec.DependsOn, DependencyReference{Name: x.kustomizationName(init)})
 				}
-				spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
-					APIVersion: o.APIVersion(), Kind: o.Kind(), Name: o.Name(), Namespace: o.Namespace()})
 			}
-			for _, n := range crds {
-				spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
-					APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: n})
+			if len(crds) > 0 {
+				// wait: true ignores healthChecks, so list the root's own
+				// objects (what wait checks) and the CRDs its dependents need.
+				spec.Wait = false
+				for _, o := range emit.Sort(x.rootObjs[rt]) {
+					if o.Kind() == "PersistentVolumeClaim" {
+						// With a WaitForFirstConsumer storage class the PVC
+						// binds only when its first consumer (the loader Job,
+						// in a dependent unit) runs: gating on it would deadlock.
+						continue
+					}
+					spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
+						APIVersion: o.APIVersion(), Kind: o.Kind(), Name: o.Name(), Namespace: o.Namespace()})
+				}
+				for _, n := range crds {
+					spec.HealthChecks = append(spec.HealthChecks, HealthCheckRef{
+						APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: n})
+				}
 			}
+			if refs := subst[rt]; len(refs) > 0 {
+				spec.PostBuild = &PostBuild{SubstituteFrom: append([]SubstituteReference(nil), refs...)}
+			}
+			x.add(x.clusterPath(f.Unit.Target), &Kustomization{
+				TypeMeta:   metav1.TypeMeta{APIVersion: FluxKustomizeAPIVersion, Kind: "Kustomization"},
+				ObjectMeta: metav1.ObjectMeta{Name: x.kustomizationName(rt), Namespace: x.g.Flux.Namespace},
+				Spec:       spec,
+			})
 		}
-		if refs := subst[f.Unit]; len(refs) > 0 {
-			spec.PostBuild = &PostBuild{SubstituteFrom: append([]SubstituteReference(nil), refs...)}
-		}
-		x.add(x.clusterPath(f.Unit.Target), &Kustomization{
-			TypeMeta:   metav1.TypeMeta{APIVersion: FluxKustomizeAPIVersion, Kind: "Kustomization"},
-			ObjectMeta: metav1.ObjectMeta{Name: x.kustomizationName(f.Unit), Namespace: x.g.Flux.Namespace},
-			Spec:       spec,
-		})
 	}
 }
 
-func (x *renderer) kustomizationName(u Unit) string { return x.base() + "-" + u.String() }
+func (x *renderer) kustomizationName(rt emit.Root) string { return x.base() + "-" + rt.String() }
 
 // dependsOn returns the rendered units among deps; a dependency without
 // objects is replaced by its own dependencies, so the order holds when a

@@ -1,0 +1,112 @@
+package diff
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aimesh/aimesh/generator/compile"
+	"github.com/aimesh/aimesh/generator/load"
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// TestFromResultMatchesKrusty: the object sets taken directly from a
+// compilation are those kustomize builds from its overlays, for every
+// env/target of the reference app.
+func TestFromResultMatchesKrusty(t *testing.T) {
+	res, err := compile.Compile(compile.Options{Load: load.Options{Root: repoRoot()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := Render(res.Tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := FromResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built.Sections) != 9 {
+		t.Fatalf("krusty built %d sections, want 9 (3 envs × ack, asm, gitops)", len(built.Sections))
+	}
+	if d := cmp.Diff(built.Sections, direct.Sections); d != "" {
+		t.Errorf("FromResult differs from the krusty build (-krusty +direct):\n%s", d)
+	}
+}
+
+// manyChanges is a report of n Deployments in each of envs whose
+// containerPort and replicas changed.
+func manyChanges(n int, envs ...string) *Report {
+	r := &Report{Base: "HEAD", Head: "working tree"}
+	for _, e := range envs {
+		s := SectionDiff{Section: Section{e, "ack"}, Added: []ObjectID{}, Removed: []ObjectID{}}
+		for i := 0; i < n; i++ {
+			id := ObjectID{Group: "apps", Kind: "Deployment", Namespace: "apps", Name: fmt.Sprintf("d%05d", i)}
+			s.Changed = append(s.Changed, ObjectDiff{Object: id, Changes: []Change{
+				{Path: fmt.Sprintf("spec.template.spec.containers[name=c%05d].ports[0].containerPort", i), Op: Changed, From: json.Number("8000"), To: json.Number("8001")},
+				{Path: "spec.replicas", Op: Changed, From: json.Number("1"), To: json.Number(fmt.Sprint(2 + i%2))},
+			}})
+		}
+		s.Added = append(s.Added, ObjectID{Kind: "ConfigMap", Namespace: "apps", Name: "new"})
+		r.Sections = append(r.Sections, s)
+	}
+	return r
+}
+
+func TestMarkdownGroupsAndLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		rep      *Report
+		opts     MarkdownOptions
+		cut      bool
+		contains []string
+	}{
+		{"small, whole", manyChanges(3, "dev"), MarkdownOptions{}, false, []string{
+			"| 3 | Deployment | `spec.template.spec.containers[*].ports[*].containerPort` | 8000 → 8001 |",
+			"| 1 | ConfigMap |  | object added |",
+			"#### dev / ack",
+		}},
+		{"1,500 objects, cut", manyChanges(500, "dev", "prod", "staging"), MarkdownOptions{}, true, []string{
+			"| 1,500 | Deployment | `spec.template.spec.containers[*].ports[*].containerPort` | 8000 → 8001 |",
+			"| 750 | Deployment | `spec.replicas` | 1 → 2 |",
+			"The full diff: `aimesh diff --format text` (or `--format json`).",
+		}},
+		{"tiny limit, pointer", manyChanges(50, "dev"), MarkdownOptions{Limit: 900, Full: "the aimesh-diff artifact"}, true, []string{
+			"The full diff: the aimesh-diff artifact.",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tc.rep.WriteMarkdownWith(&b, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			limit := tc.opts.Limit
+			if limit == 0 {
+				limit = DefaultMarkdownLimit
+			}
+			if n := utf8.RuneCountInString(out); n > limit {
+				t.Errorf("%d characters, limit %d", n, limit)
+			}
+			if got := strings.Contains(out, "Cut to fit"); got != tc.cut {
+				t.Errorf("cut note present = %v, want %v", got, tc.cut)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(out, c) {
+					t.Errorf("output lacks %q:\n%s", c, out[:min(len(out), 3000)])
+				}
+			}
+		})
+	}
+}
