@@ -100,7 +100,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.root, "root", ".", "repository root: positions are reported relative to it")
 	fs.StringVar(&c.platform, "platform", "cue", "the CUE platform package, relative to --root")
-	fs.StringVar(&c.schemas, "schemas", "schemas", "the CUE schema module, relative to --root")
+	fs.StringVar(&c.schemas, "schemas", "", "use the schema package in this directory (relative to --root) instead of the one built into aimesh; for schema development")
 }
 
 func (c *common) loadOptions() load.Options {
