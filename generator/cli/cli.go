@@ -51,6 +51,8 @@ func init() {
 		{"vet", "validate the CUE platform (and optionally a model store); write nothing", (*app).vet},
 		{"check", "exit 1 and show the difference when the committed overlays are stale", (*app).check},
 		{"diff", "compare the rendered output of two versions of the platform", (*app).diff},
+		{"init", "start a new GitOps repository: CUE platform, vendored schema, CI, README", (*app).initRepo},
+		{"version", "print the versions of aimesh, its schema and the APIs it targets", (*app).version},
 	}
 }
 
