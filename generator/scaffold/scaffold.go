@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aimesh/aimesh/generator/emit"
 	platform "github.com/aimesh/aimesh/cue"
+	"github.com/aimesh/aimesh/generator/emit"
 	"github.com/aimesh/aimesh/schemas"
 )
 
