@@ -41,6 +41,7 @@ lint:
 	$$bin/staticcheck ./... && \
 	(cd schemas && $$bin/cue fmt --check ./...) && \
 	(cd cue && $$bin/cue fmt --check ./...) && \
+	(cd generator/scaffold/starter/cue && $$bin/cue fmt --check ./...) && \
 	(cd cue && CUE_REGISTRY=none $$bin/cue vet -c ./...) && \
 	echo "lint: ok"
 
