@@ -112,9 +112,11 @@ func Load(opts Options) (*Result, error) {
 	if plain, err := buildPackage(ctx, platformDir, setup.files, setup.indexOverlay, setup); err == nil {
 		index(ix, plain.value, "", setup)
 	}
-	// The platform embeds #Platform already; unifying once more keeps the
-	// definition's closedness even where an embedding would not close.
-	v := def.Unify(user.value)
+	// The platform embeds #Platform in a file with
+	// @experiment(explicitopen) (checked by prepare), which closes it as
+	// def.Unify would; unifying once more would cost a second evaluation
+	// of the whole schema (3-4x the load time).
+	v := user.value
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
 	}

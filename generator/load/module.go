@@ -95,6 +95,7 @@ func prepare(opts Options, platformDir string) (*setup, error) {
 		embedEnd   int
 		embedName  string
 		imported   bool
+		embedOpen  bool
 		parseError bool
 	)
 	for _, n := range names {
@@ -151,6 +152,7 @@ func prepare(opts Options, platformDir string) (*setup, error) {
 				continue
 			}
 			embedFile, embedSrc, embedName = abs, src, local
+			embedOpen = explicitOpen(f)
 			embedStart, embedEnd = sel.Pos().Offset(), sel.End().Offset()
 			s.embed = diag.FromToken(s.root, sel.Pos())
 		}
@@ -170,6 +172,13 @@ func prepare(opts Options, platformDir string) (*setup, error) {
 				Pos:      diag.Pos{File: s.userRel},
 				Message:  "the platform imports " + schemas.ImportPath + " but does not embed schemas.#Platform",
 				Hint:     "write schemas.#Platform on a line of its own in the file that imports the schema, so cue vet checks the platform as aimesh does",
+			}}
+		case !embedOpen:
+			return nil, diag.List{{
+				Severity: diag.Error,
+				Pos:      s.embed,
+				Message:  "schemas.#Platform is embedded without @experiment(explicitopen): the embedding does not close the platform, so misspelt fields would pass",
+				Hint:     "put @experiment(explicitopen) on the first line of " + s.display(embedFile) + ", before the package clause",
 			}}
 		}
 	}
@@ -342,4 +351,19 @@ func installHint(major string) string {
 		pkg = fmt.Sprintf("github.com/aimesh/aimesh/v%d/cmd/aimesh@latest", n)
 	}
 	return fmt.Sprintf("aimesh %s.x reads %s@%s platforms: go install %s (aimesh's major version is the schema's)", major, schemas.Module, major, pkg)
+}
+
+// explicitOpen reports whether f enables the explicitopen experiment, under
+// which embedding a definition closes the struct it is embedded in.
+func explicitOpen(f *ast.File) bool {
+	for _, d := range f.Decls {
+		a, ok := d.(*ast.Attribute)
+		if !ok {
+			continue
+		}
+		if k, body := a.Split(); k == "experiment" && strings.Contains(body, "explicitopen") {
+			return true
+		}
+	}
+	return false
 }
