@@ -177,8 +177,20 @@ type envFlags struct {
 
 type envList []string
 
-func (e *envList) String() string     { return strings.Join(*e, ",") }
-func (e *envList) Set(v string) error { *e = append(*e, strings.Split(v, ",")...); return nil }
+func (e *envList) String() string { return strings.Join(*e, ",") }
+func (e *envList) Set(v string) error {
+	// --env prod --env prod names prod once.
+	for _, name := range strings.Split(v, ",") {
+		dup := false
+		for _, have := range *e {
+			dup = dup || have == name
+		}
+		if !dup {
+			*e = append(*e, name)
+		}
+	}
+	return nil
+}
 
 func (e *envFlags) register(fs *flag.FlagSet) {
 	fs.Var(&e.envs, "env", "environment to generate (repeatable, or comma-separated)")
@@ -207,16 +219,48 @@ func (a *app) generate(args []string) int {
 	if code := e.validate(fs); code >= 0 {
 		return code
 	}
+	c.resolve(a)
+	dir := a.outDir(c.root, *out)
+	// Refuse a dangerous --out before compiling (usage error, exit 2).
+	if err := emit.GuardOut(dir, c.root, e.envs); err != nil {
+		return a.refuseOut(err, *out)
+	}
 	res, code := a.compile(&c, e.envs)
 	if code >= 0 {
 		return code
 	}
-	dir := a.outDir(c.root, *out)
-	if err := emit.Write(dir, res.Tree, e.all); err != nil {
+	if e.all {
+		if err := emit.GuardOut(dir, c.root, res.Envs); err != nil {
+			return a.refuseOut(err, *out)
+		}
+	}
+	wr, err := emit.Write(dir, res.Tree, emit.Options{Prune: e.all, Waiting: func() {
+		fmt.Fprintf(a.stderr, "aimesh generate: waiting for another aimesh generate writing to %s\n", displayPath(c.root, dir))
+	}})
+	var fe *emit.ForeignFilesError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(a.stderr, "%s: %v\n", displayPath(c.root, dir), err)
+		fmt.Fprintln(a.stderr, "aimesh: nothing was written")
+		return ExitInvalid
+	}
+	if err != nil {
 		return a.report(err)
+	}
+	for _, f := range wr.Overwritten {
+		fmt.Fprintf(a.stderr, "warning: %s/%s was edited by hand; the edit is overwritten (change the CUE instead)\n", displayPath(c.root, dir), f)
 	}
 	fmt.Fprintf(a.stdout, "wrote %d files for %s to %s\n", len(res.Tree), strings.Join(res.Envs, ", "), displayPath(c.root, dir))
 	return ExitOK
+}
+
+// refuseOut prints a refused --out as the user spelled it (exit 2).
+func (a *app) refuseOut(err error, flagValue string) int {
+	var oe *emit.OutError
+	if errors.As(err, &oe) && flagValue != "" {
+		oe.Dir = flagValue
+	}
+	fmt.Fprintf(a.stderr, "aimesh generate: %v\n", err)
+	return ExitUsage
 }
 
 func (a *app) outDir(root, out string) string {
@@ -276,10 +320,40 @@ func (a *app) check(args []string) int {
 	}
 	dir := a.outDir(c.root, *out)
 	var stale []string
+	defined := map[string]bool{}
 	for _, env := range res.Envs {
-		cur, err := emit.ReadDir(filepath.Join(dir, env))
+		defined[env] = true
+	}
+	interrupted := map[string]bool{}
+	for _, env := range emit.Interrupted(dir) {
+		interrupted[env] = true
+		stale = append(stale, env+"/ (interrupted swap: a generate run was killed; run aimesh generate to recover it)")
+	}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, en := range entries {
+			if en.IsDir() && !strings.HasPrefix(en.Name(), ".") && !defined[en.Name()] {
+				stale = append(stale, en.Name()+"/ (environment no longer defined by the platform)")
+			}
+		}
+	}
+	for _, env := range res.Envs {
+		if interrupted[env] {
+			continue // its files are not listed one by one
+		}
+		envDir := filepath.Join(dir, env)
+		cur, err := emit.ReadDir(envDir)
 		if err != nil {
 			cur = emit.Tree{}
+		}
+		st, err := emit.InspectEnv(envDir)
+		if err != nil {
+			st = &emit.EnvState{}
+		}
+		for _, f := range st.Edited {
+			stale = append(stale, env+"/"+f+" (edited by hand)")
+		}
+		for _, f := range st.Foreign {
+			stale = append(stale, env+"/"+f+" (not written by aimesh: move it out of the generated directory)")
 		}
 		want := emit.Tree{}
 		for p, d := range res.Tree {
@@ -288,6 +362,12 @@ func (a *app) check(args []string) int {
 			}
 		}
 		for _, p := range changedPaths(cur, want) {
+			if f, ok := strings.CutSuffix(p, " (changed)"); ok && slicesContains(st.Edited, f) {
+				continue
+			}
+			if f, ok := strings.CutSuffix(p, " (removed)"); ok && underAny(f, st.Foreign) {
+				continue
+			}
 			stale = append(stale, env+"/"+p)
 		}
 	}
@@ -301,6 +381,26 @@ func (a *app) check(args []string) int {
 		fmt.Fprintf(a.stdout, "  %s\n", p)
 	}
 	return ExitInvalid
+}
+
+// underAny reports whether f is one of the paths in l or inside one of
+// its directories (written with a trailing slash).
+func underAny(f string, l []string) bool {
+	for _, x := range l {
+		if f == x || strings.HasSuffix(x, "/") && strings.HasPrefix(f, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesContains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func changedPaths(a, b emit.Tree) []string {

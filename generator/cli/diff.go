@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/diff"
@@ -94,6 +97,25 @@ func (a *app) diff(args []string) int {
 			sides[1] = side{name: *head, render: func() (*diff.Manifests, error) { return diff.RenderRef(lo, *head) }}
 		}
 	}
+
+	// Interrupted (Ctrl-C in CI, a cancelled job): remove the temporary
+	// checkouts before exiting.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	go func() {
+		select {
+		case s := <-sig:
+			diff.RemoveTemp()
+			fmt.Fprintf(a.stderr, "aimesh diff: %v: temporary checkouts removed\n", s)
+			os.Exit(128 + int(s.(syscall.Signal)))
+		case <-done:
+		}
+	}()
 
 	// The two versions are independent: render them in parallel.
 	var wg sync.WaitGroup

@@ -8,8 +8,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/aimesh/aimesh/generator/emit"
@@ -79,7 +81,12 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 				}
 			}
 			env.Setenv("REPO", root)
-			env.Setenv("MODELS", filepath.Join(root, "..", "shared", "models"))
+			models := filepath.Join(root, "..", "shared", "models")
+			if _, err := os.Stat(models); err != nil {
+				// A git worktree one level deeper (wt/<name>).
+				models = filepath.Join(root, "..", "..", "shared", "models")
+			}
+			env.Setenv("MODELS", models)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -110,6 +117,39 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 					ts.Fatalf("overlays/ changed: %s", firstDifference(want, got))
 				}
 			},
+			// snapshot records every file and link below $WORK (hidden
+			// ones included); unchanged fails if any byte changed since.
+			"snapshot": func(ts *testscript.TestScript, neg bool, args []string) {
+				snapshots.Store(ts.Getenv("WORK"), treeSnapshot(ts, ts.Getenv("WORK")))
+			},
+			"unchanged": func(ts *testscript.TestScript, neg bool, args []string) {
+				before, ok := snapshots.Load(ts.Getenv("WORK"))
+				if !ok {
+					ts.Fatalf("unchanged without snapshot")
+				}
+				if diff := cmp.Diff(before, treeSnapshot(ts, ts.Getenv("WORK"))); (diff == "") == neg {
+					ts.Fatalf("files below $WORK changed:\n%s", diff)
+				}
+			},
+			// owned-consistent DIR: every environment directory in DIR
+			// matches its ownership manifest (never a mixed tree).
+			"owned-consistent": func(ts *testscript.TestScript, neg bool, args []string) {
+				entries, err := os.ReadDir(ts.MkAbs(args[0]))
+				ts.Check(err)
+				for _, e := range entries {
+					if !e.IsDir() {
+						continue
+					}
+					if strings.HasPrefix(e.Name(), ".") {
+						ts.Fatalf("swap directory left: %s", e.Name())
+					}
+					st, err := emit.InspectEnv(filepath.Join(ts.MkAbs(args[0]), e.Name()))
+					ts.Check(err)
+					if st.Manifest == nil || len(st.Foreign)+len(st.Edited)+len(st.Missing) > 0 {
+						ts.Fatalf("%s is not a complete generated tree: %+v", e.Name(), st)
+					}
+				}
+			},
 			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 3 {
 					ts.Fatalf("usage: replace FILE OLD NEW")
@@ -125,6 +165,35 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			},
 		},
 	}
+}
+
+var snapshots sync.Map
+
+func treeSnapshot(ts *testscript.TestScript, dir string) map[string]string {
+	out := map[string]string{}
+	ts.Check(filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case info.Mode()&os.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[rel] = "-> " + target
+		case info.Mode().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[rel] = string(data)
+		case info.IsDir():
+			out[rel+"/"] = ""
+		default:
+			out[rel] = info.Mode().String()
+		}
+		return nil
+	}))
+	return out
 }
 
 // unquote turns the two-character sequences \n and \t into newline and tab.
@@ -157,6 +226,12 @@ func TestErrors(t *testing.T) {
 // TestCLI runs golden/cli: the commands' behaviour on valid input.
 func TestCLI(t *testing.T) {
 	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "cli")))
+}
+
+// TestSafety runs golden/safety: hostile output directories, user files,
+// hand edits, concurrent runs, hostile input files and values.
+func TestSafety(t *testing.T) {
+	testscript.Run(t, scriptParams(t, filepath.Join(repoRoot(t), "golden", "safety")))
 }
 
 // TestChecks runs golden/checks: the safety and capacity rules (C1-C20),

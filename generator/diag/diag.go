@@ -62,6 +62,9 @@ type Diagnostic struct {
 	Env string
 	// Also lists further positions (e.g. the schema constraint that failed).
 	Also []Pos
+	// Rule is the ID of the check that produced the finding (see
+	// docs/checks.md), empty for CUE and validation errors.
+	Rule string
 }
 
 func (d Diagnostic) String() string {
@@ -78,6 +81,9 @@ func (d Diagnostic) String() string {
 		b.WriteString(d.Path + ": ")
 	}
 	b.WriteString(d.Message)
+	if d.Rule != "" {
+		b.WriteString(" [" + d.Rule + "]")
+	}
 	for _, a := range d.Also {
 		b.WriteString("\n    see " + a.String())
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -312,7 +313,11 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	temps.Store(tmp, true)
+	defer func() {
+		os.RemoveAll(tmp)
+		temps.Delete(tmp)
+	}()
 	// The schema is aimesh's own unless --schemas names a directory of the
 	// repository; the platform's module (cue.mod) comes with the platform.
 	dirs := []string{platform}
@@ -437,4 +442,17 @@ func git(dir string, stdin io.Reader, args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("git %s: %s", args[0], msg)
 	}
 	return out, nil
+}
+
+// temps are the temporary checkouts of running RenderRef calls.
+var temps sync.Map
+
+// RemoveTemp removes the temporary checkouts of running RenderRef calls;
+// the CLI calls it when interrupted (SIGINT, SIGTERM) before exiting.
+func RemoveTemp() {
+	temps.Range(func(k, _ any) bool {
+		os.RemoveAll(k.(string))
+		temps.Delete(k)
+		return true
+	})
 }

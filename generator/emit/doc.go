@@ -4,5 +4,8 @@
 // objects in apply order) and writes that tree atomically: the new tree is
 // written beside the old one and swapped in with renames, so a failed run
 // leaves the previous output untouched and stale files vanish by
-// construction.
+// construction. It is the only package that writes or deletes: it deletes
+// or replaces only what its ownership manifest (.aimesh-manifest) says it
+// wrote, refuses dangerous output directories (GuardOut), serialises
+// concurrent runs (flock), and swaps with renameat2(RENAME_EXCHANGE).
 package emit

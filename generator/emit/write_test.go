@@ -18,7 +18,7 @@ func TestWriteReplacesAndPrunes(t *testing.T) {
 	out := t.TempDir()
 	first := tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 1\n", "prod/sub/b.yaml": Header("prod") + "b: 1\n",
 		"old/x.yaml": Header("old") + "x: 1\n"})
-	if err := Write(out, first, false); err != nil {
+	if _, err := Write(out, first, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("mine"), 0o644); err != nil {
@@ -31,7 +31,7 @@ func TestWriteReplacesAndPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 2\n"})
-	if err := Write(out, second, true); err != nil {
+	if _, err := Write(out, second, Options{Prune: true}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadDir(filepath.Join(out, "prod"))
@@ -60,11 +60,11 @@ func TestWriteReplacesAndPrunes(t *testing.T) {
 func TestWriteUnchangedKeepsFiles(t *testing.T) {
 	out := t.TempDir()
 	tr := tree(map[string]string{"dev/a.yaml": "a: 1\n"})
-	if err := Write(out, tr, false); err != nil {
+	if _, err := Write(out, tr, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.Stat(filepath.Join(out, "dev", "a.yaml"))
-	if err := Write(out, tr, false); err != nil {
+	if _, err := Write(out, tr, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(filepath.Join(out, "dev", "a.yaml"))

@@ -14,5 +14,12 @@
 // another schema major version and a vendored copy newer than its own,
 // and warns about a vendored copy that differs (module.go).
 //
+// The input is untrusted (a pull request): hermetic.go vets every file
+// before CUE reads it, the vendored schema copy included, and CUE is given
+// only the vetted bytes (with the served schema in place of the vendored
+// copy); imports are limited to the standard library, the platform module
+// and the schema module. numbers.go turns integers the Go model cannot
+// hold into positioned errors.
+//
 // Each call to Load uses its own cue.Context; values never cross goroutines.
 package load

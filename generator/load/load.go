@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -86,18 +87,43 @@ func (ix Index) Lookup(path string) diag.Pos {
 // memory by its own schema (or by --schemas DIR), so the binary always
 // checks against the schema it was built with.
 func Load(opts Options) (*Result, error) {
+	return bounded(opts, load1)
+}
+
+func load1(opts Options) (*Result, error) {
 	opts = opts.withDefaults()
 	platformDir := filepath.Join(opts.Root, opts.PlatformDir)
 	if _, err := os.Stat(platformDir); err != nil {
 		return nil, fmt.Errorf("CUE directory %s not found: run aimesh in the repository root, pass --root DIR, or start a platform with aimesh init", platformDir)
 	}
-	setup, err := prepare(opts, platformDir)
+	// Read only vetted bytes (hermetic.go): no TOCTOU, no network, no env.
+	// The vendored schema copy in cue.mod/pkg is vetted like every other
+	// file, then replaced in the overlay by the schema aimesh serves.
+	vf, err := vet(platformDir, opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	setup, err := prepare(opts, platformDir, vf)
 	if err != nil {
 		return nil, err
 	}
 	ctx := cuecontext.New()
-	user, err := buildPackage(ctx, platformDir, setup.files, setup.overlay, setup)
+	positions := func() Index {
+		ix := Index{}
+		if plain, err := buildPackage(ctx, platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
+			index(ix, plain.value, "", setup)
+		}
+		return ix
+	}
+	user, err := buildPackage(ctx, platformDir, setup.files, setup.overlay, setup, vf)
 	if err != nil {
+		var l diag.List
+		if errors.As(err, &l) {
+			// The platform embeds the schema, so schema conflicts show up
+			// here already; CUE cites only the schema for some of them (a
+			// list length): point at the user's value first.
+			return nil, withIndex(l, positions())
+		}
 		return nil, err
 	}
 	schema, err := importedSchema(ctx, user.inst)
@@ -108,10 +134,7 @@ func Load(opts Options) (*Result, error) {
 	if !def.Exists() {
 		return nil, fmt.Errorf("%s: no #Platform definition", setup.display(setup.vendorDir))
 	}
-	ix := Index{}
-	if plain, err := buildPackage(ctx, platformDir, setup.files, setup.indexOverlay, setup); err == nil {
-		index(ix, plain.value, "", setup)
-	}
+	ix := positions()
 	// The platform embeds #Platform in a file with
 	// @experiment(explicitopen) (checked by prepare), which closes it as
 	// def.Unify would; unifying once more would cost a second evaluation
@@ -119,6 +142,9 @@ func Load(opts Options) (*Result, error) {
 	v := user.value
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
+	}
+	if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
+		return nil, withIndex(l, ix)
 	}
 	data, err := v.MarshalJSON()
 	if err != nil {
@@ -128,6 +154,9 @@ func Load(opts Options) (*Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
+		if l, ok := decodeError(err, ix); ok {
+			return nil, withIndex(l, ix)
+		}
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
 		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
 	}
@@ -139,12 +168,17 @@ type built struct {
 	value cue.Value
 }
 
-func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[string]load.Source, s *setup) (built, error) {
+// buildPackage builds the platform package from overlay, which holds the
+// vetted files (vf) with the served schema in place of the vendored copy:
+// CUE reads no file itself, neither the network nor the environment.
+func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[string]load.Source, s *setup, vf *vetted) (built, error) {
 	args := []string{"."}
 	if len(files) > 0 {
 		args = files
 	}
-	insts := load.Instances(args, &load.Config{Dir: dir, Overlay: overlay})
+	cfg := vf.config(dir)
+	cfg.Overlay = overlay
+	insts := load.Instances(args, cfg)
 	if len(insts) != 1 {
 		return built{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
 	}
@@ -163,7 +197,15 @@ func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[stri
 	v := ctx.BuildInstance(insts[0])
 	// Err returns only the first error; Validate(All) reports every one.
 	if err := v.Validate(cue.All()); err != nil {
-		return built{}, fromCUE(err, s)
+		// Errors without a position (a structural cycle) get the position
+		// of their path in the user's files.
+		l := fromCUE(err, s)
+		for i := range l {
+			if !l[i].Pos.IsValid() {
+				l[i].Pos = vf.positionOf(l[i].Path, s.root)
+			}
+		}
+		return built{}, l.Sorted()
 	}
 	return built{inst: insts[0], value: v}, nil
 }
@@ -191,8 +233,21 @@ func withIndex(l diag.List, ix Index) diag.List {
 		if !l[i].Pos.IsValid() {
 			l[i].Pos = ix.Lookup(l[i].Path)
 		}
+		// Point into the user's files, never only at the schema (a list
+		// length mismatch reports the schema's list).
+		if user := ix.Lookup(l[i].Path); user.IsValid() && l[i].Pos.IsValid() && user != l[i].Pos && !inUserFiles(l[i], ix) {
+			l[i].Also = append([]diag.Pos{l[i].Pos}, l[i].Also...)
+			l[i].Pos = user
+		}
 	}
 	return l.Sorted()
+}
+
+// inUserFiles reports whether d's position is in the directory of the
+// user's files (the directory of the indexed positions).
+func inUserFiles(d diag.Diagnostic, ix Index) bool {
+	user := ix.Lookup(d.Path)
+	return filepath.Dir(d.Pos.File) == filepath.Dir(user.File)
 }
 
 // index records the position of every field of v under its model.Path.
@@ -321,6 +376,10 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
 	case strings.Contains(msg, "field not allowed"):
 		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
+	case strings.Contains(msg, "incompatible list lengths"):
+		return "the list has a different number of elements than the schema allows (at least one for inputs and outputs): add or remove elements"
+	case strings.Contains(msg, "structural cycle"):
+		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):

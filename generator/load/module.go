@@ -68,9 +68,10 @@ func (s *setup) isUser(p diag.Pos) bool {
 }
 
 // prepare finds the platform's module, checks that the platform imports a
-// schema major version this aimesh supports, and builds the overlay that
-// serves this aimesh's schema at the module's vendored location.
-func prepare(opts Options, platformDir string) (*setup, error) {
+// schema major version this aimesh supports, and builds the overlay: the
+// vetted files (vf) with this aimesh's schema served at the module's
+// vendored location.
+func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 	s := &setup{root: opts.Root, files: opts.Files}
 	s.userRel = s.display(platformDir) + "/"
 	names := opts.Files
@@ -100,9 +101,9 @@ func prepare(opts Options, platformDir string) (*setup, error) {
 	)
 	for _, n := range names {
 		abs := filepath.Join(platformDir, n)
-		src, err := os.ReadFile(abs)
-		if err != nil {
-			return nil, err
+		src, ok := vf.bytes[abs]
+		if !ok {
+			continue // not a file CUE reads (vet refused what it must)
 		}
 		f, err := parser.ParseFile(abs, src)
 		if err != nil {
@@ -213,8 +214,21 @@ func prepare(opts Options, platformDir string) (*setup, error) {
 		}
 		s.schemaShown = s.display(dir)
 	}
-	onDisk, _ := readCUEFiles(s.vendorDir)
+	onDisk := map[string][]byte{}
+	for p, data := range vf.bytes {
+		if filepath.Dir(p) == s.vendorDir {
+			onDisk[filepath.Base(p)] = data
+		}
+	}
+	if len(onDisk) == 0 && !strings.HasPrefix(s.vendorDir, platformDir+string(filepath.Separator)) {
+		// The module root is above the platform directory: its vendored
+		// copy was not among the vetted files.
+		onDisk, _ = readCUEFiles(s.vendorDir)
+	}
 	s.overlay = map[string]load.Source{}
+	for p, src := range vf.overlay {
+		s.overlay[p] = src
+	}
 	for n, data := range served {
 		s.overlay[filepath.Join(s.vendorDir, n)] = load.FromBytes(data)
 	}
@@ -321,8 +335,13 @@ func equalFiles(a, b map[string][]byte) bool {
 	return true
 }
 
-// readCUEFiles reads the .cue files directly in dir.
+// readCUEFiles reads the .cue files directly in dir, with the checks of
+// readVetted (regular files inside dir, bounded in size).
 func readCUEFiles(dir string) (map[string][]byte, error) {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -330,9 +349,9 @@ func readCUEFiles(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, e := range entries {
 		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".cue") {
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				return nil, err
+			data, msg, _ := readVetted(filepath.Join(dir, e.Name()), realDir)
+			if msg != "" {
+				return nil, fmt.Errorf("%s: %s", filepath.Join(dir, e.Name()), msg)
 			}
 			out[e.Name()] = data
 		}

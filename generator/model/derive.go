@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,17 +100,57 @@ var DataTypeBytes = map[string]int64{
 	"UINT64": 8, "INT64": 8, "FP64": 8,
 }
 
-// Elements is the number of elements of t.
+// Elements is the number of elements of t, saturated at math.MaxInt64
+// (see Overflows).
 func (t Tensor) Elements() int64 {
 	n := int64(1)
 	for _, d := range t.Shape {
-		n *= d
+		n = MulSat(n, d)
 	}
 	return n
 }
 
-// WireBytes is the size of t's raw data in a gRPC message.
-func (t Tensor) WireBytes() int64 { return t.Elements() * DataTypeBytes[t.DataType] }
+// Overflows reports whether t's element count or byte size does not fit
+// in an int64 (the shape is then refused as input, rule safety-tensor-size).
+func (t Tensor) Overflows() bool {
+	n := int64(1)
+	for _, d := range t.Shape {
+		if d <= 0 {
+			continue
+		}
+		if n > math.MaxInt64/d {
+			return true
+		}
+		n *= d
+	}
+	b := DataTypeBytes[t.DataType]
+	if b == 0 {
+		b = 1
+	}
+	return n > math.MaxInt64/b/JSONBytesPerElement
+}
+
+// MulSat multiplies non-negative a and b, saturating at math.MaxInt64.
+func MulSat(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return a * b
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// AddSat adds non-negative a and b, saturating at math.MaxInt64.
+func AddSat(a, b int64) int64 {
+	if a > 0 && b > math.MaxInt64-a {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// WireBytes is the size of t's raw data in a gRPC message (saturated).
+func (t Tensor) WireBytes() int64 { return MulSat(t.Elements(), DataTypeBytes[t.DataType]) }
 
 // JSONBytesPerElement is the worst-case size of one element in a KServe v2
 // JSON body: a full-precision float with its separator (C9 measures about
@@ -123,7 +164,7 @@ const JSONBodyOverhead = 4096
 func JSONBytes(ts []Tensor) int64 {
 	n := int64(JSONBodyOverhead)
 	for _, t := range ts {
-		n += t.Elements() * JSONBytesPerElement
+		n = AddSat(n, MulSat(t.Elements(), JSONBytesPerElement))
 	}
 	return n
 }
@@ -132,7 +173,7 @@ func JSONBytes(ts []Tensor) int64 {
 func WireBytesOf(ts []Tensor) int64 {
 	var n int64
 	for _, t := range ts {
-		n += t.WireBytes()
+		n = AddSat(n, t.WireBytes())
 	}
 	return n
 }
@@ -146,6 +187,9 @@ func (p *Platform) BufferLimitBytes() int64 {
 	for _, name := range SortedKeys(p.Models) {
 		m := p.Models[name]
 		largest = max(largest, JSONBytes(m.Inputs), JSONBytes(m.Outputs))
+	}
+	if largest > math.MaxInt64-mib {
+		return largest / mib * mib
 	}
 	return (largest + mib - 1) / mib * mib
 }

@@ -43,6 +43,8 @@ type GatewayPort struct {
 	Name     string `json:"name"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
+	// CredentialName: the Secret with the certificate of an HTTPS port.
+	CredentialName string `json:"credentialName,omitempty"`
 }
 
 type Gateway struct {
@@ -196,19 +198,21 @@ type ClaimHeader struct {
 }
 
 type SSO struct {
-	Provider         string        `json:"provider"`
-	PolicyName       string        `json:"policyName"`
-	Issuer           string        `json:"issuer"`
-	JWKSURI          string        `json:"jwksUri"`
-	ClientID         string        `json:"clientID"`
-	ClientSecret     SecretRef     `json:"clientSecret"`
-	CookieSecret     SecretRef     `json:"cookieSecret"`
-	Scopes           []string      `json:"scopes"`
-	Gateway          string        `json:"gateway"`
-	RedirectProtocol string        `json:"redirectProtocol"`
-	RedirectHost     string        `json:"redirectHost"`
-	Claims           []ClaimHeader `json:"claims"`
-	Audiences        []string      `json:"audiences,omitempty"`
+	Provider   string `json:"provider"`
+	PolicyName string `json:"policyName"`
+	// LocalDevInsecureHTTP: http:// issuer and JWKS URIs accepted (schema).
+	LocalDevInsecureHTTP bool          `json:"localDevInsecureHTTP"`
+	Issuer               string        `json:"issuer"`
+	JWKSURI              string        `json:"jwksUri"`
+	ClientID             string        `json:"clientID"`
+	ClientSecret         SecretRef     `json:"clientSecret"`
+	CookieSecret         SecretRef     `json:"cookieSecret"`
+	Scopes               []string      `json:"scopes"`
+	Gateway              string        `json:"gateway"`
+	RedirectProtocol     string        `json:"redirectProtocol"`
+	RedirectHost         string        `json:"redirectHost"`
+	Claims               []ClaimHeader `json:"claims"`
+	Audiences            []string      `json:"audiences,omitempty"`
 }
 
 type ModelServingObjects struct {
@@ -247,6 +251,10 @@ type ModelServing struct {
 	Loader               *Loader             `json:"loader,omitempty"`
 }
 
+// DefaultInferenceServiceName is ModelMesh's default inferenceServiceName
+// (the Service its controller creates in the model namespace).
+const DefaultInferenceServiceName = "modelmesh-serving"
+
 // Host is the FQDN of ModelMesh's Service; the VirtualService destination
 // and the DestinationRule host are both derived from it (C2).
 func (m ModelServing) Host() string {
@@ -257,6 +265,8 @@ type Cluster struct {
 	ID     string `json:"id"`
 	Server string `json:"server"`
 	Name   string `json:"name"`
+	// Shared: other environments may deploy to this cluster too.
+	Shared bool `json:"shared"`
 }
 
 type EnvVariant struct {

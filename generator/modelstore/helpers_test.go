@@ -33,6 +33,10 @@ func repoRoot(tb testing.TB) string {
 func modelsDir(tb testing.TB) string {
 	tb.Helper()
 	dir := filepath.Join(repoRoot(tb), "..", "shared", "models")
+	if _, err := os.Stat(dir); err != nil {
+		// A git worktree one level deeper (wt/<name>).
+		dir = filepath.Join(repoRoot(tb), "..", "..", "shared", "models")
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("model fixtures missing at %s: %v", dir, err)

@@ -190,9 +190,14 @@ func FuzzParseONNX(f *testing.F) {
 		[]vi{{name: "x", elem: 1, dims: []dim{int64(1), "h", nil}}, {name: "w", elem: 1}},
 		[]vi{{name: "y", elem: 7, noShape: true}, {name: "s", nonTensor: true}},
 		[]string{"w"}, []string{"e"}))
-	if b, err := os.ReadFile(fixture(f, "style_transfer.onnx")); err == nil {
-		f.Add(b[:64<<10]) // truncated inside the initializers
-		f.Add(b[len(b)-2048:])
+	// Seeds from the real models in ../shared/models: the head (graph
+	// header, truncated inside the initializers) and the tail (where the
+	// inputs and outputs usually sit) of each.
+	for _, name := range []string{"style_transfer.onnx", "candy.onnx", "style_predict.onnx"} {
+		if b, err := os.ReadFile(fixture(f, name)); err == nil {
+			f.Add(b[:64<<10])
+			f.Add(b[len(b)-2048:])
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mem, memErr := ParseONNX(b)

@@ -32,6 +32,8 @@ const (
 	LayerSchema = "schema"
 )
 
+// LayerKube (kube.go) and LayerMesh (gateways.go) are the parity layers.
+
 // Problem is one rejected field of one object.
 type Problem struct {
 	Object  object.Object
@@ -85,9 +87,16 @@ func New() (*Validator, error) {
 // Objects validates every object and returns the problems sorted.
 func (v *Validator) Objects(objs []object.Object) []Problem {
 	var out []Problem
-	for _, o := range objs {
-		out = append(out, v.Object(o)...)
+	decoded := map[int]runtime.Object{}
+	for i, o := range objs {
+		ps, obj := v.object(o)
+		out = append(out, ps...)
+		if obj != nil {
+			decoded[i] = obj
+		}
 	}
+	out = append(out, selectsPods(objs, decoded)...)
+	out = append(out, gatewayOwners(objs)...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Object.Target != b.Object.Target {
@@ -103,22 +112,35 @@ func (v *Validator) Objects(objs []object.Object) []Problem {
 
 // Object validates one object.
 func (v *Validator) Object(o object.Object) []Problem {
+	ps, _ := v.object(o)
+	return ps
+}
+
+// object validates one object and returns the k8s.io/api value of a
+// built-in kind that decoded cleanly.
+func (v *Validator) object(o object.Object) ([]Problem, runtime.Object) {
 	gvk := o.GVK()
 	switch {
 	case scheme.Scheme.Recognizes(gvk):
-		return v.typed(o)
+		ps, obj := v.typed(o)
+		if len(ps) > 0 {
+			return ps, nil
+		}
+		return kube(o, obj), obj
 	case gvk.Group == "networking.istio.io" || gvk.Group == "security.istio.io":
-		return v.istio(o)
+		out := append(kube(o, nil), v.istio(o)...)
+		out = append(out, meshHosts(o)...)
+		return append(out, serverTLS(o)...), nil
 	case v.schemas.Knows(gvk):
-		var out []Problem
+		out := kube(o, nil)
 		// Decode numbers as the API server does: integral values are int64.
 		body, _ := intNumbers(o.Body).(map[string]any)
 		for _, fe := range v.schemas.Validate(&unstructured.Unstructured{Object: body}) {
 			out = append(out, Problem{Object: o, Layer: LayerSchema, Path: fe.Path, Message: fe.Message})
 		}
-		return out
+		return out, nil
 	default:
-		return []Problem{{Object: o, Layer: LayerSchema, Message: fmt.Sprintf("no schema for %s: vendor its CRD under schemas/crds (make vendor-schemas)", gvk)}}
+		return []Problem{{Object: o, Layer: LayerSchema, Message: fmt.Sprintf("no schema for %s: vendor its CRD under schemas/crds (make vendor-schemas)", gvk)}}, nil
 	}
 }
 
@@ -126,14 +148,14 @@ var jsonPosRE = regexp.MustCompile(`^\(line \d+:\d+\): `)
 
 var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]+)"`)
 
-func (v *Validator) typed(o object.Object) []Problem {
+func (v *Validator) typed(o object.Object) ([]Problem, runtime.Object) {
 	data, err := json.Marshal(o.Body)
 	if err != nil {
-		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}
+		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
 	}
-	_, _, err = v.codec.Decode(data, nil, nil)
+	obj, _, err := v.codec.Decode(data, nil, nil)
 	if err == nil {
-		return nil
+		return nil, obj
 	}
 	if se, ok := err.(interface{ Errors() []error }); ok && runtime.IsStrictDecodingError(err) {
 		var out []Problem
@@ -144,9 +166,9 @@ func (v *Validator) typed(o object.Object) []Problem {
 			}
 			out = append(out, p)
 		}
-		return out
+		return out, nil
 	}
-	return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}
+	return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
 }
 
 // istioSpec returns the istio.io/api message of an Istio kind.
@@ -311,10 +333,13 @@ func strictDecode(raw any, into any) error {
 func Diagnostics(ix load.Index, env string, ps []Problem) diag.List {
 	var out diag.List
 	for _, p := range ps {
+		hint := "the value at this position produced an object the API server would reject; fix the CUE value (or report an aimesh bug if the CUE is right)"
+		if p.Layer == LayerMesh {
+			hint = "the value at this position produced an object Istio would reject or misroute; fix the CUE value (or report an aimesh bug if the CUE is right)"
+		}
 		out = append(out, diag.Diagnostic{
 			Severity: diag.Error, Pos: ix.Lookup(p.Object.Origin), Path: p.Object.Origin, Env: env,
-			Message: "rendered " + p.String(),
-			Hint:    "the value at this position produced an object the API server would reject; fix the CUE value (or report an aimesh bug if the CUE is right)",
+			Message: "rendered " + p.String(), Hint: hint,
 		})
 	}
 	return out

@@ -99,6 +99,11 @@ func Render(r *model.Resolved) ([]object.Object, error) {
 		return nil, err
 	}
 	cfg := fmt.Sprintf("allowAnyPVC: true\ngrpcMaxMessageSizeBytes: %d\n", r.GRPCMaxMessageBytes())
+	if ms.ServiceName != model.DefaultInferenceServiceName {
+		// The routes point at ms.Host(); ModelMesh creates that Service
+		// only when its config names it.
+		cfg += "inferenceServiceName: " + ms.ServiceName + "\n"
+	}
 	if err := add(UnitPlatform, "modelServing", &corev1.ConfigMap{
 		TypeMeta:   tm("v1", "ConfigMap"),
 		ObjectMeta: metav1.ObjectMeta{Name: "model-serving-config", Namespace: ms.Namespace},

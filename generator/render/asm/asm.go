@@ -151,7 +151,11 @@ func sortedPorts(ps []model.GatewayPort) []model.GatewayPort {
 func gatewayServer(gw model.Gateway, port int32, hosts []string) *networking.Server {
 	for _, p := range gw.Ports {
 		if p.Port == port {
-			return &networking.Server{Hosts: hosts, Port: &networking.Port{Number: uint32(port), Name: p.Name, Protocol: p.Protocol}}
+			srv := &networking.Server{Hosts: hosts, Port: &networking.Port{Number: uint32(port), Name: p.Name, Protocol: p.Protocol}}
+			if p.CredentialName != "" {
+				srv.Tls = &networking.ServerTLSSettings{Mode: networking.ServerTLSSettings_SIMPLE, CredentialName: p.CredentialName}
+			}
+			return srv
 		}
 	}
 	return nil

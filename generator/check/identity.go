@@ -1,0 +1,145 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aimesh/aimesh/generator/model"
+)
+
+// Family "identity": the OIDC login and the GitOps wiring accept what the
+// identity provider and the clusters will accept.
+
+var OIDCScopeOpenID = rule(Rule{
+	ID: "AM1001", Name: "oidc-scope-openid", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a login that never completes: without the openid scope the identity provider runs plain OAuth 2.0 and returns no ID token",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		for _, s := range p.SSO.Scopes {
+			if s == "openid" {
+				return
+			}
+		}
+		c.Report("sso.scopes", `add "openid" to sso.scopes (OpenID Connect Core 1.0 §3.1.2.1)`,
+			"scopes %q do not include openid: the identity provider returns no ID token", p.SSO.Scopes)
+	},
+})
+
+var ClaimPerHeader = rule(Rule{
+	ID: "AM1002", Name: "one-claim-per-header", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a header whose value depends on the order ASM copies claims in: two JWT claims mapped to one request header",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		first := map[string]int{}
+		for i, ch := range p.SSO.Claims {
+			if j, ok := first[ch.Header]; ok {
+				c.Report(fmt.Sprintf("sso.claims[%d].header", i), "map each header from one claim; pick another header for one of them",
+					"header %q is already filled from claim %q (sso.claims[%d]); claim %q would overwrite it", ch.Header, p.SSO.Claims[j].Claim, j, ch.Claim)
+				continue
+			}
+			first[ch.Header] = i
+		}
+	},
+})
+
+var ClusterPerEnvironment = rule(Rule{
+	ID: "AM1003", Name: "cluster-per-environment", Family: "identity", Scope: OnPlatform,
+	Prevents: "one environment's sync overwriting another's objects (same names, same namespaces): two environments on one ACK or ASM cluster (by id, API server URL or Argo CD cluster name) unless both declare it shared",
+	platform: func(c *Ctx, p *model.Platform) {
+		type owner struct {
+			env    string
+			shared bool
+		}
+		for _, target := range []string{"ack", "asm"} {
+			byID, byServer, byName := map[string]owner{}, map[string]owner{}, map[string]owner{}
+			for _, en := range p.EnvNames() {
+				cl := p.Environments[en].Clusters.ACK
+				if target == "asm" {
+					cl = p.Environments[en].Clusters.ASM
+				}
+				for _, k := range []struct {
+					m          map[string]owner
+					key, field string
+				}{{byID, cl.ID, "id"}, {byServer, strings.TrimSuffix(cl.Server, "/"), "server"}, {byName, cl.Name, "name"}} {
+					prev, ok := k.m[k.key]
+					if ok && !(prev.shared && cl.Shared) {
+						c.Report(model.Path("environments", en, "clusters", target, k.field),
+							"point each environment at its own cluster, or set shared: true on the cluster in both environments",
+							"environment %q deploys to the %s cluster of environment %q (%s %s)", en, target, prev.env, k.field, k.key)
+						break
+					}
+					if !ok {
+						k.m[k.key] = owner{en, cl.Shared}
+					}
+				}
+			}
+		}
+	},
+})
+
+// reservedHeaders are request headers a JWT claim must not overwrite: the
+// proxy and the application rely on their meaning.
+var reservedHeaders = map[string]bool{
+	"authorization": true, "cookie": true, "host": true, "content-length": true, "content-type": true,
+	"transfer-encoding": true, "connection": true, "te": true, "upgrade": true, "proxy-authorization": true,
+	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true, "x-forwarded-client-cert": true,
+	"x-request-id": true, "traceparent": true, "tracestate": true,
+}
+
+var ClaimHeaderNotReserved = rule(Rule{
+	ID: "AM1004", Name: "claim-header-not-reserved", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a claim overwriting a header the proxy or the application relies on (authorization, cookie, host, x-forwarded-*, x-envoy-*, tracing headers)",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		for i, ch := range p.SSO.Claims {
+			if reservedHeaders[ch.Header] || strings.HasPrefix(ch.Header, "x-envoy-") {
+				c.Report(fmt.Sprintf("sso.claims[%d].header", i), "copy the claim into a header of its own, e.g. x-user-"+strings.ReplaceAll(ch.Claim, "_", "-"),
+					"claim %q would overwrite the reserved request header %q", ch.Claim, ch.Header)
+			}
+		}
+	},
+})
+
+var RedirectHostServed = rule(Rule{
+	ID: "AM1005", Name: "redirect-host-served", Family: "identity", Scope: OnEnvironment,
+	Prevents: "a login that ends on a 404: the identity provider redirects the browser to sso.redirectHost, which none of the SSO gateway's exposures serves",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil || p.SSO.RedirectHost == "" {
+			return
+		}
+		var hosts []string
+		for _, sn := range model.SortedKeys(p.Services) {
+			if e := p.Services[sn].Exposure; e != nil && e.Gateway == p.SSO.Gateway {
+				hosts = append(hosts, e.Hosts...)
+			}
+		}
+		if len(hosts) == 0 {
+			return // nothing exposed on the gateway: AM-level references report it
+		}
+		for _, h := range hosts {
+			if hostMatches(h, p.SSO.RedirectHost) {
+				return
+			}
+		}
+		c.Report("sso.redirectHost", "add "+p.SSO.RedirectHost+" to the hosts of an exposure on gateway "+p.SSO.Gateway+" (environments.<env>.hosts), or fix redirectHost",
+			"redirectHost %q is not served by gateway %q (its exposures serve %s)", p.SSO.RedirectHost, p.SSO.Gateway, strings.Join(hosts, ", "))
+	},
+})
+
+// hostMatches reports whether an Istio host pattern ("*", "*.example.com"
+// or a name) matches host.
+func hostMatches(pattern, host string) bool {
+	switch {
+	case pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(host, pattern[1:]) && len(host) > len(pattern)-1
+	}
+	return pattern == host
+}

@@ -1,0 +1,192 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/load"
+	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/generator/render/object"
+)
+
+// Scope says what a rule looks at, and so when it runs.
+type Scope int
+
+const (
+	// OnPlatform rules run once, on the platform as written (before
+	// environment overrides are applied).
+	OnPlatform Scope = iota
+	// OnEnvironment rules run on each environment's resolved platform.
+	OnEnvironment
+	// OnObjects rules run on the rendered objects of each environment.
+	OnObjects
+	// Elsewhere marks rules enforced outside this package (the CUE schema,
+	// the loader, the validator, the writer); they are listed here so that
+	// docs/checks.md is one catalogue of everything aimesh refuses.
+	Elsewhere
+)
+
+func (s Scope) String() string {
+	switch s {
+	case OnPlatform:
+		return "platform"
+	case OnEnvironment:
+		return "environment"
+	case OnObjects:
+		return "rendered objects"
+	}
+	return "elsewhere"
+}
+
+// Rule is one check, described as data: the catalogue in docs/checks.md
+// is generated from these values, and every finding a rule reports carries
+// its ID.
+type Rule struct {
+	// ID is stable and appears in every finding ("AM0101"). The hundreds
+	// group families (see families).
+	ID string
+	// Name is a short kebab-case name.
+	Name string
+	// Family groups rules; one file per family (references.go, tiers.go…).
+	Family string
+	// Severity is the default severity of a finding.
+	Severity diag.Severity
+	// Prevents says which failure at sync or run time the rule prevents.
+	Prevents string
+	// Refs names the field reference's checks (C1–C20) or upstream
+	// analyzers the rule corresponds to.
+	Refs  string
+	Scope Scope
+	// Where names the package or file that enforces an Elsewhere rule.
+	Where string
+	// Invariant marks an object rule that a platform accepted by the
+	// earlier rules cannot trigger (the renderers derive both sides from
+	// one value); it guards the renderers and is covered by unit tests
+	// rather than a txtar case.
+	Invariant bool
+	// Cases names golden txtar cases (without .txtar) for rules whose
+	// findings carry no rule ID (Elsewhere rules). Cases of Go rules are
+	// found by their [ID] in the expected output.
+	Cases []string
+
+	platform func(c *Ctx, p *model.Platform)
+	objects  func(c *Ctx, objs []object.Object)
+}
+
+var catalogue []*Rule
+
+// rule registers r in the catalogue. Each family file declares its rules
+// as package-level values built with rule.
+func rule(r Rule) *Rule {
+	switch {
+	case r.Scope == Elsewhere && (r.platform != nil || r.objects != nil):
+		panic("check: rule " + r.ID + " is enforced elsewhere but has a function")
+	case (r.Scope == OnPlatform || r.Scope == OnEnvironment) && r.platform == nil,
+		r.Scope == OnObjects && r.objects == nil:
+		panic("check: rule " + r.ID + " has no function for its scope")
+	}
+	p := &r
+	catalogue = append(catalogue, p)
+	return p
+}
+
+// Rules returns every rule, sorted by ID.
+func Rules() []*Rule {
+	out := append([]*Rule(nil), catalogue...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func rulesOf(s Scope) []*Rule {
+	var out []*Rule
+	for _, r := range Rules() {
+		if r.Scope == s {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Ctx is what a rule's function reports through.
+type Ctx struct {
+	rule *Rule
+	ix   load.Index
+	// R is the resolved environment for OnEnvironment and OnObjects rules,
+	// nil for OnPlatform rules.
+	R   *model.Resolved
+	env string
+	out *diag.List
+}
+
+// Report records a finding of the rule's severity at the CUE path (an
+// environment override of the path is preferred when one exists).
+func (c *Ctx) Report(path, hint, format string, args ...any) {
+	c.ReportAs(c.rule.Severity, path, hint, format, args...)
+}
+
+// ReportAs records a finding with an explicit severity (for rules whose
+// severity the platform configures, such as memory fit).
+func (c *Ctx) ReportAs(sev diag.Severity, path, hint, format string, args ...any) {
+	if c.R != nil {
+		path = c.R.At(path)
+	}
+	*c.out = append(*c.out, diag.Diagnostic{
+		Severity: sev, Pos: c.ix.Lookup(path), Path: path, Env: c.env,
+		Message: fmt.Sprintf(format, args...), Hint: hint, Rule: c.rule.ID,
+	})
+}
+
+// ReportObject records a finding on a rendered object, at the CUE position
+// of the value the object was rendered from.
+func (c *Ctx) ReportObject(o object.Object, hint, format string, args ...any) {
+	*c.out = append(*c.out, diag.Diagnostic{
+		Severity: c.rule.Severity, Pos: c.ix.Lookup(o.Origin), Path: o.Origin, Env: c.env,
+		Message: fmt.Sprintf(format, args...), Hint: hint, Rule: c.rule.ID,
+	})
+}
+
+func runPlatform(rules []*Rule, ix load.Index, r *model.Resolved, p *model.Platform, env string) diag.List {
+	var out diag.List
+	for _, rl := range rules {
+		rl.platform(&Ctx{rule: rl, ix: ix, R: r, env: env, out: &out}, p)
+	}
+	return out
+}
+
+// Platform runs the OnPlatform rules on the base platform and the
+// OnEnvironment rules on each resolved environment. Findings common to
+// every environment are reported once, without an environment tag.
+func Platform(res *load.Result) diag.List {
+	p := res.Platform
+	out := runPlatform(rulesOf(OnPlatform), res.Positions, nil, p, "")
+	for _, env := range p.EnvNames() {
+		r, err := p.Resolve(env)
+		if err != nil {
+			continue
+		}
+		out = append(out, runPlatform(rulesOf(OnEnvironment), res.Positions, r, &r.Platform, env)...)
+	}
+	return diag.MergeEnvs(out, p.EnvNames())
+}
+
+// Resolved runs the OnEnvironment rules on one resolved environment.
+func Resolved(ix load.Index, r *model.Resolved) diag.List {
+	return runPlatform(rulesOf(OnEnvironment), ix, r, &r.Platform, "").Sorted()
+}
+
+// Objects runs the OnObjects rules on the rendered objects of one
+// environment.
+func Objects(ix load.Index, env string, objs []object.Object) diag.List {
+	var out diag.List
+	for _, rl := range rulesOf(OnObjects) {
+		rl.objects(&Ctx{rule: rl, ix: ix, env: env, out: &out}, objs)
+	}
+	return out.Sorted()
+}
+
+// MemoryFit runs only the ModelMesh sizing rule on p (vet --models calls it
+// with model sizes read from the model store).
+func MemoryFit(ix load.Index, p *model.Platform) diag.List {
+	return runPlatform([]*Rule{ModelMeshMemoryFit}, ix, nil, p, "").Sorted()
+}

@@ -1,0 +1,578 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/mod/modconfig"
+
+	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/schemas"
+)
+
+// Limits of what aimesh reads from a CUE directory: the input is an
+// untrusted pull request.
+const (
+	// MaxFileBytes is the largest file aimesh reads.
+	MaxFileBytes = 4 << 20
+	// MaxTotalBytes bounds all files of one directory tree together.
+	MaxTotalBytes = 32 << 20
+	// MaxFiles bounds the number of files in one directory tree.
+	MaxFiles = 4096
+)
+
+// SupportedLanguageVersion is the newest CUE language version the CUE
+// that aimesh embeds evaluates (cue.mod/module.cue language.version).
+const SupportedLanguageVersion = "v0.17.1"
+
+// vetted is a CUE directory tree whose files were checked and read once:
+// CUE is given these bytes (load.Config.Overlay), never the files again.
+type vetted struct {
+	overlay map[string]load.Source
+	bytes   map[string][]byte
+}
+
+// importRef is an import of a non-standard package, to be resolved
+// against the module.
+type importRef struct {
+	path string
+	pos  diag.Pos
+}
+
+// config returns the load configuration that reads only the vetted bytes
+// and never the network or the process environment: no module registry,
+// no tags, no tool files.
+func (v *vetted) config(dir string) *load.Config {
+	return &load.Config{
+		Dir:     dir,
+		Overlay: v.overlay,
+		Env:     []string{},
+		Registry: &modconfig.LazyRegistry{New: func() (modconfig.CachedRegistry, error) {
+			return nil, errors.New("aimesh loads no CUE module dependencies: keep every package inside the platform module")
+		}},
+	}
+}
+
+// vet checks every file below dir (the platform's CUE module) before CUE
+// reads any of it, and returns their bytes. Only regular files are
+// accepted; a symbolic link must resolve to a regular file inside dir;
+// devices, FIFOs and sockets, files over MaxFileBytes, non-UTF-8 text,
+// .cue files without a package clause, @embed / @extern attributes,
+// tool/* imports and @tag attributes are errors with the file's position.
+func vet(dir, root string) (*vetted, error) {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	v := &vetted{overlay: map[string]load.Source{}, bytes: map[string][]byte{}}
+	var l diag.List
+	rel := func(p string) string {
+		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return filepath.ToSlash(p)
+	}
+	bad := func(p, msg, hint string) {
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p)}, Message: msg, Hint: hint})
+	}
+	total, count := 0, 0
+	var imports []importRef
+	module := ""
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			bad(p, "cannot read: "+errText(err), "make the directory readable")
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+				return filepath.SkipDir // CUE ignores these directories too
+			}
+			return nil
+		}
+		name := d.Name()
+		isCUE := strings.HasSuffix(name, ".cue")
+		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			return nil // CUE ignores hidden files
+		}
+		if !isCUE {
+			return nil // not read by CUE (and @embed is refused)
+		}
+		count++
+		if count > MaxFiles {
+			return fmt.Errorf("%s holds more than %d files; aimesh reads at most %d", rel(dir), MaxFiles, MaxFiles)
+		}
+		data, msg, hint := readVetted(p, realDir)
+		if msg != "" {
+			bad(p, msg, hint)
+			return nil
+		}
+		total += len(data)
+		if total > MaxTotalBytes {
+			return fmt.Errorf("the .cue files below %s exceed %d MiB together; aimesh reads at most that", rel(dir), MaxTotalBytes>>20)
+		}
+		if pos, ok := invalidUTF8(data); !ok {
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p), Line: pos.Line, Col: pos.Col},
+				Message: "the file is not valid UTF-8", Hint: "CUE files are UTF-8 text: re-save the file as UTF-8 or remove the stray bytes at this position"})
+			return nil
+		}
+		inCueMod := filepath.Base(filepath.Dir(p)) == "cue.mod"
+		l = append(l, vetSyntax(p, rel(p), data, inCueMod)...)
+		if inCueMod {
+			if f, err := parser.ParseFile(p, data); err == nil {
+				module = moduleName(f)
+			}
+		}
+		if f, err := parser.ParseFile(p, data, parser.ImportsOnly); err == nil {
+			for imp := range f.ImportSpecs() {
+				ip := strings.Trim(imp.Path.Value, `"`)
+				first, _, _ := strings.Cut(ip, "/")
+				if strings.Contains(first, ".") {
+					pp := imp.Pos()
+					imports = append(imports, importRef{ip, diag.Pos{File: rel(p), Line: pp.Line(), Col: pp.Column()}})
+				}
+			}
+		}
+		v.overlay[p] = load.FromBytes(data)
+		v.bytes[p] = data
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l = append(l, checkImports(dir, module, imports, v)...)
+	if len(l) > 0 {
+		return nil, l.Sorted()
+	}
+	return v, nil
+}
+
+// moduleName is the module: field of cue.mod/module.cue without its major
+// version suffix.
+func moduleName(f *ast.File) string {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if n, _, _ := ast.LabelName(fd.Label); n == "module" {
+			if lit, ok := fd.Value.(*ast.BasicLit); ok {
+				m := strings.Trim(lit.Value, `"`)
+				m, _, _ = strings.Cut(m, "@")
+				return m
+			}
+		}
+	}
+	return ""
+}
+
+// checkImports names every imported package that is neither in the
+// standard library, nor inside the platform module, nor the aimesh schema
+// module (served by aimesh from its embedded copy, vendored in cue.mod/pkg
+// for cue vet): aimesh never downloads modules, so CUE would only say
+// "import failed".
+func checkImports(dir, module string, imports []importRef, v *vetted) diag.List {
+	var l diag.List
+	for _, imp := range imports {
+		pkg, _, _ := strings.Cut(imp.path, ":")
+		pkg, _, _ = strings.Cut(pkg, "@")
+		if pkg == schemas.Module {
+			// The major version is checked by prepare.
+			continue
+		}
+		if module != "" && (pkg == module || strings.HasPrefix(pkg, module+"/")) {
+			sub := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")))
+			found := false
+			for f := range v.overlay {
+				if filepath.Dir(f) == sub {
+					found = true
+					break
+				}
+			}
+			if found {
+				continue
+			}
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: imp.pos,
+				Message: fmt.Sprintf("import %q: package not found: no .cue files in %s", imp.path, filepath.ToSlash(strings.TrimPrefix(pkg, module+"/"))),
+				Hint:    "create the package directory inside the platform module, or fix the import path"})
+			continue
+		}
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: imp.pos,
+			Message: fmt.Sprintf("import %q: package not found: it is neither in CUE's standard library, nor inside the platform module %q, nor the aimesh schema %s, and aimesh never downloads modules", imp.path, module, schemas.ImportPath),
+			Hint:    "remove the import, or copy the package into the platform module"})
+	}
+	return l
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// readVetted reads p if it is (or links to) a regular file inside realDir
+// of at most MaxFileBytes. The checks are made on the opened file, so a
+// file swapped after the check is not read.
+func readVetted(p, realDir string) ([]byte, string, string) {
+	info, err := os.Lstat(p)
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, "symbolic link that does not resolve: " + errText(err), "remove the link or commit the file itself"
+		}
+		if !strings.HasPrefix(target, realDir+string(filepath.Separator)) {
+			return nil, "symbolic link to " + target + ", outside the platform directory; aimesh reads only files inside it",
+				"commit the file itself inside the platform directory instead of a link"
+		}
+	}
+	// O_NONBLOCK: opening a FIFO must not wait for a writer.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if !st.Mode().IsRegular() {
+		return nil, "not a regular file (" + kind(st.Mode()) + "); aimesh reads only regular files",
+			"replace it with a regular .cue file or remove it"
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, fmt.Sprintf("file of %d bytes; aimesh reads files of at most %d MiB", st.Size(), MaxFileBytes>>20),
+			"split the platform into smaller files"
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, "cannot read: " + errText(err), "make the file readable"
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Sprintf("file larger than %d MiB; aimesh reads files of at most that size", MaxFileBytes>>20),
+			"split the platform into smaller files"
+	}
+	return data, "", ""
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeDevice != 0 && m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m.IsDir():
+		return "directory"
+	default:
+		return "irregular file"
+	}
+}
+
+// invalidUTF8 returns the position of the first byte that is not UTF-8
+// (or a NUL byte).
+func invalidUTF8(data []byte) (diag.Pos, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && size <= 1) || r == 0 {
+			return diag.Pos{Line: line, Col: col}, false
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col += size
+		}
+		i += size
+	}
+	return diag.Pos{}, true
+}
+
+// vetSyntax parses one file and refuses what could read outside the
+// platform or make the output depend on the environment of the run.
+func vetSyntax(abs, rel string, data []byte, inCueMod bool) diag.List {
+	f, err := parser.ParseFile(abs, data, parser.ParseComments)
+	if err != nil {
+		// Syntax errors are reported by the loader, with positions.
+		return nil
+	}
+	var l diag.List
+	pos := func(n ast.Node) diag.Pos {
+		p := n.Pos()
+		if !p.IsValid() {
+			return diag.Pos{File: rel}
+		}
+		return diag.Pos{File: rel, Line: p.Line(), Col: p.Column()}
+	}
+	if inCueMod {
+		return vetModuleFile(f, rel)
+	}
+	if f.PackageName() == "" {
+		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: 1, Col: 1},
+			Message: "the file has no package clause, so CUE would silently ignore it",
+			Hint:    "start the file with the package clause of the other files (package platform in the example)"})
+	}
+	for imp := range f.ImportSpecs() {
+		path := strings.Trim(imp.Path.Value, `"`)
+		if path == "tool" || strings.HasPrefix(path, "tool/") {
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(imp),
+				Message: fmt.Sprintf("import %q: tool packages (commands, files, environment, network) are not allowed in a platform", path),
+				Hint:    "remove the import; a platform is plain data, evaluated the same on every machine"})
+		}
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		a, ok := n.(*ast.Attribute)
+		if !ok {
+			return true
+		}
+		key, _ := a.Split()
+		switch key {
+		case "embed", "extern":
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(a),
+				Message: "@" + key + " is not allowed: aimesh reads only the platform's .cue files",
+				Hint:    "write the value in CUE instead of embedding a file"})
+		case "tag":
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(a),
+				Message: "@tag is not allowed: the output must not depend on command-line tags",
+				Hint:    "give the field a value in CUE (per environment under environments.<env> if it differs)"})
+		}
+		return true
+	}, nil)
+	return l
+}
+
+// vetModuleFile checks cue.mod/module.cue: a language version newer than
+// the embedded CUE is refused with its position, and dependencies are not
+// allowed (aimesh never fetches modules).
+func vetModuleFile(f *ast.File, rel string) diag.List {
+	var l diag.List
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, _ := ast.LabelName(fd.Label)
+		switch name {
+		case "language":
+			st, ok := fd.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, e := range st.Elts {
+				vf, ok := e.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, _, _ := ast.LabelName(vf.Label); n != "version" {
+					continue
+				}
+				lit, ok := vf.Value.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					continue
+				}
+				ver := strings.Trim(lit.Value, `"`)
+				if newerVersion(ver, SupportedLanguageVersion) {
+					p := lit.Pos()
+					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: p.Line(), Col: p.Column()},
+						Message: fmt.Sprintf("language version %s is newer than the CUE embedded in aimesh, which supports language versions up to %s", ver, SupportedLanguageVersion),
+						Hint:    fmt.Sprintf("set language: version: %q (or older), or upgrade aimesh", SupportedLanguageVersion)})
+				}
+			}
+		case "deps":
+			p := fd.Pos()
+			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: p.Line(), Col: p.Column()},
+				Message: "module dependencies are not supported: aimesh never downloads CUE modules",
+				Hint:    "remove deps and keep every package the platform imports inside the platform module"})
+		}
+	}
+	return l
+}
+
+// newerVersion compares two "vMAJOR.MINOR.PATCH[-pre]" versions.
+func newerVersion(a, b string) bool {
+	pa, pb := versionParts(a), versionParts(b)
+	if pa == nil || pb == nil {
+		return false // malformed: CUE reports it
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return pa[i] > pb[i]
+		}
+	}
+	return false
+}
+
+func versionParts(v string) []int {
+	v, ok := strings.CutPrefix(v, "v")
+	if !ok {
+		return nil
+	}
+	v, _, _ = strings.Cut(v, "-")
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	out := make([]int, 3)
+	for i, s := range parts {
+		n := 0
+		if s == "" || len(s) > 9 {
+			return nil
+		}
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return nil
+			}
+			n = n*10 + int(c-'0')
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// sortedPaths is the overlay's files in order (for tests).
+func (v *vetted) sortedPaths() []string {
+	var out []string
+	for p := range v.overlay {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// positionOf finds the field at path (CUE path spelling, e.g.
+// services."ai-backend".replicas) in the vetted files, the deepest prefix
+// of it that is written literally; errors CUE reports without a position
+// (a structural cycle) get it.
+func (v *vetted) positionOf(path, root string) diag.Pos {
+	sels := splitPath(path)
+	best, bestDepth := diag.Pos{}, 0
+	for _, file := range v.sortedPaths() {
+		if strings.Contains(filepath.ToSlash(file), "/cue.mod/") {
+			continue // the module file and vendored packages, not the user's fields
+		}
+		data, ok := v.bytes[file]
+		if !ok {
+			continue
+		}
+		f, err := parser.ParseFile(file, data)
+		if err != nil {
+			continue
+		}
+		decls := f.Decls
+		for depth := 0; depth < len(sels); depth++ {
+			var next []ast.Decl
+			found := false
+			for _, d := range decls {
+				fd, ok := d.(*ast.Field)
+				if !ok {
+					continue
+				}
+				name, _, _ := ast.LabelName(fd.Label)
+				if name != sels[depth] {
+					continue
+				}
+				found = true
+				if depth+1 > bestDepth {
+					bestDepth = depth + 1
+					best = diag.FromToken(root, fd.Pos())
+				}
+				if st, ok := fd.Value.(*ast.StructLit); ok {
+					next = append(next, st.Elts...)
+				}
+			}
+			if !found {
+				break
+			}
+			decls = next
+		}
+	}
+	return best
+}
+
+// splitPath splits a CUE path at dots outside quotes and unquotes labels.
+func splitPath(p string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '.' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+		case c == '[' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+			for i < len(p) && p[i] != ']' {
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == '.' {
+				i++
+			}
+			continue
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// MaxEvalTime bounds one evaluation of the platform: an input whose
+// comprehensions or disjunctions explode is an error, not a hung CI job.
+var MaxEvalTime = 60 * time.Second
+
+// bounded runs f with the MaxEvalTime deadline. CUE evaluation cannot be
+// cancelled: on timeout the evaluation goroutine is abandoned (the CLI
+// exits right after reporting).
+func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
+	type result struct {
+		r   *Result
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		r, err := f(opts)
+		ch <- result{r, err}
+	}()
+	timer := time.NewTimer(MaxEvalTime)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		return res.r, res.err
+	case <-timer.C:
+		dir := opts.PlatformDir
+		if dir == "" {
+			dir = "cue"
+		}
+		return nil, diag.List{{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
+			Message: fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime),
+			Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}}
+	}
+}

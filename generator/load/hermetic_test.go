@@ -1,0 +1,110 @@
+package load
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aimesh/aimesh/generator/diag"
+)
+
+func TestVet(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(dir string) error
+		want  string // substring of the one diagnostic; "" = accepted
+	}{
+		{"regular", func(d string) error { return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\n"), 0o644) }, ""},
+		{"link inside", func(d string) error {
+			if err := os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\n"), 0o644); err != nil {
+				return err
+			}
+			return os.Symlink("a.cue", filepath.Join(d, "b.cue"))
+		}, ""},
+		{"link outside", func(d string) error { return os.Symlink("/etc/hostname", filepath.Join(d, "a.cue")) }, "outside the platform directory"},
+		{"link to device", func(d string) error { return os.Symlink("/dev/null", filepath.Join(d, "a.cue")) }, "outside the platform directory"},
+		{"fifo", func(d string) error { return syscall.Mkfifo(filepath.Join(d, "a.cue"), 0o644) }, "named pipe"},
+		{"too large", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), append([]byte("package p\n"), make([]byte, MaxFileBytes)...), 0o644)
+		}, "at most 4 MiB"},
+		{"not utf-8", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: \"\xff\"\n"), 0o644)
+		}, "not valid UTF-8"},
+		{"no package", func(d string) error { return os.WriteFile(filepath.Join(d, "a.cue"), []byte("x: 1\n"), 0o644) }, "no package clause"},
+		{"embed", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("@extern(embed)\npackage p\n"), 0o644)
+		}, "@extern is not allowed"},
+		{"non-cue fifo ignored", func(d string) error { return syscall.Mkfifo(filepath.Join(d, "notes"), 0o644) }, ""},
+		{"schema module import", func(d string) error {
+			return writeModule(d, "package p\nimport \"aimesh.dev/schemas@v0\"\nschemas.#Platform\n")
+		}, ""},
+		{"vendored schema copy vetted", func(d string) error {
+			if err := writeModule(d, "package p\nimport \"aimesh.dev/schemas@v0\"\nschemas.#Platform\n"); err != nil {
+				return err
+			}
+			vendor := filepath.Join(d, "cue.mod", "pkg", "aimesh.dev", "schemas")
+			if err := os.MkdirAll(vendor, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(vendor, "platform.cue"), []byte("package schemas\n#Platform: {}\n"), 0o644)
+		}, ""},
+		{"other module import", func(d string) error {
+			return writeModule(d, "package p\nimport \"example.com/x@v0\"\nx.#Y\n")
+		}, "package not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := tc.setup(dir); err != nil {
+				t.Fatal(err)
+			}
+			_, err := vet(dir, dir)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("vet: %v", err)
+				}
+				return
+			}
+			var l diag.List
+			if !errors.As(err, &l) || len(l) != 1 || !strings.Contains(l[0].Message, tc.want) || l[0].Pos.File != "a.cue" {
+				t.Fatalf("vet = %v, want one diagnostic at a.cue containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewerVersion(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"v0.99.0", "v0.17.1", true}, {"v0.17.1", "v0.17.1", false}, {"v0.9.0", "v0.17.1", false}, {"v1.0.0-rc1", "v0.17.1", true}, {"junk", "v0.17.1", false}} {
+		if got := newerVersion(tc.a, tc.b); got != tc.want {
+			t.Errorf("newerVersion(%s, %s) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+func TestEvaluationIsBounded(t *testing.T) {
+	old := MaxEvalTime
+	MaxEvalTime = 50 * time.Millisecond
+	defer func() { MaxEvalTime = old }()
+	_, err := bounded(Options{}, func(Options) (*Result, error) { time.Sleep(time.Second); return nil, nil })
+	var l diag.List
+	if !errors.As(err, &l) || !strings.Contains(l[0].Message, "took longer") || l[0].Pos.File != "cue/" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// writeModule writes a CUE module (cue.mod/module.cue) with a.cue.
+func writeModule(dir, src string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "cue.mod"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cue.mod", "module.cue"), []byte("module: \"aimesh.dev/platform@v0\"\nlanguage: version: \"v0.17.1\"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "a.cue"), []byte(src), 0o644)
+}
