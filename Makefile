@@ -3,11 +3,12 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS  = $(shell ./hack/tools.sh)
 
-.PHONY: example generate test check lint unit fuzz istio-validate regen-check bench bench-scale vendor-schemas kube-assets update help
+.PHONY: example build generate test check lint unit fuzz istio-validate regen-check bench bench-scale vendor-schemas kube-assets update help
 
 help:
 	@echo "make example        install tools, then generate overlays for every environment of the bundled example"
 	@echo "make test           the whole test suite (lint, unit + txtar + API-server tests with -race, golden drift)"
+	@echo "make build          a reproducible, version-stamped binary in bin/aimesh (-trimpath, build info)"
 	@echo "make fuzz           a short run of every fuzz target (FUZZTIME=15s each)"
 	@echo "make bench          Go benchmarks; figures go to docs/performance.md"
 	@echo "make bench-scale    generate/kustomize/diff on synthetic platforms of 100, 1,000, 10,000 models (SIZES=...)"
@@ -18,6 +19,12 @@ help:
 example:
 	./hack/tools.sh >/dev/null
 	$(GO) run ./cmd/aimesh generate --all
+
+# Reproducible: -trimpath drops local paths, the version comes from the
+# module's build info (go install …@vX.Y.Z, or the VCS revision of a clone).
+build:
+	$(GO) build -trimpath -buildvcs=auto -o bin/aimesh ./cmd/aimesh
+	@bin/aimesh version | head -2
 
 generate:
 	$(GO) run ./cmd/aimesh generate --all
@@ -30,13 +37,15 @@ kube-assets:
 
 lint:
 	@bin=$(TOOLS); \
-	unformatted=$$(gofmt -l cmd generator schemas hack/istiovalidate 2>/dev/null); \
+	unformatted=$$(gofmt -l cmd generator schemas cue hack/istiovalidate 2>/dev/null); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi; \
 	$(GO) vet ./... && \
 	$$bin/staticcheck ./... && \
 	(cd hack/istiovalidate && $(GO) vet ./...) && \
 	(cd schemas && $$bin/cue fmt --check ./...) && \
 	(cd cue && $$bin/cue fmt --check ./...) && \
+	(cd generator/scaffold/starter/cue && $$bin/cue fmt --check ./...) && \
+	(cd cue && CUE_REGISTRY=none $$bin/cue vet -c ./...) && \
 	echo "lint: ok"
 
 unit:
@@ -64,11 +73,11 @@ istio-validate:
 regen-check:
 	$(GO) run ./cmd/aimesh generate --all
 	$(GO) run ./cmd/aimesh check
-	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/compile ./generator/cli >/dev/null
+	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/compile ./generator/cli ./schemas >/dev/null
 	AIMESH_UPDATE=1 $(GO) test -count=1 ./generator/check >/dev/null
-	@if [ -n "$$(git status --porcelain -- overlays golden docs/checks.md)" ]; then \
-		echo "regenerating changed committed files:"; git status --porcelain -- overlays golden; \
-		git --no-pager diff --stat -- overlays golden; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- overlays golden docs/checks.md cue/cue.mod)" ]; then \
+		echo "regenerating changed committed files:"; git status --porcelain -- overlays golden docs/checks.md cue/cue.mod; \
+		git --no-pager diff --stat -- overlays golden docs/checks.md cue/cue.mod; exit 1; fi
 
 check:
 	$(GO) run ./cmd/aimesh check

@@ -51,6 +51,8 @@ func init() {
 		{"vet", "validate the CUE platform (and optionally a model store); write nothing", (*app).vet},
 		{"check", "exit 1 and show the difference when the committed overlays are stale", (*app).check},
 		{"diff", "compare the rendered output of two versions of the platform", (*app).diff},
+		{"init", "start a new GitOps repository: CUE platform, vendored schema, CI, README", (*app).initRepo},
+		{"version", "print the versions of aimesh, its schema and the APIs it targets", (*app).version},
 	}
 }
 
@@ -100,7 +102,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.root, "root", ".", "repository root: positions are reported relative to it")
 	fs.StringVar(&c.platform, "platform", "cue", "the CUE platform package, relative to --root")
-	fs.StringVar(&c.schemas, "schemas", "schemas", "the CUE schema module, relative to --root")
+	fs.StringVar(&c.schemas, "schemas", "", "use the schema package in this directory (relative to --root) instead of the one built into aimesh; for schema development")
 }
 
 func (c *common) loadOptions() load.Options {

@@ -59,7 +59,7 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 	if findings.HasErrors() {
 		return nil, findings
 	}
-	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: findings.Warnings()}
+	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: append(append(diag.List{}, res.Warnings...), findings.Warnings()...)}
 	// Environments are independent once the CUE is evaluated and checked:
 	// render, validate and lay them out concurrently (nothing below
 	// touches the cue.Context), then merge in environment order.
@@ -132,6 +132,11 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
 	}
 	objs = append(objs, g...)
+	b, err := gitops.RenderBootstrap(r)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
+	}
+	objs = append(objs, b...)
 	if l := check.Objects(ix, r.Env.Name, objs); l.HasErrors() {
 		return nil, l
 	}

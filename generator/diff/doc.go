@@ -2,7 +2,7 @@
 // platform: what `kubectl apply` would see, not the CUE source.
 //
 // A version is turned into Manifests in one of three ways: a git ref
-// (RenderRef materialises the ref's cue/ and schemas/ directories from git
+// (RenderRef materialises the ref's cue/ directory, with its cue.mod, from git
 // objects into a temporary directory and compiles them, leaving the working
 // tree alone), the working tree (RenderWorktree), or an overlays directory
 // already on disk (RenderDir). Every <env>/<target> directory of the

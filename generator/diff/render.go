@@ -340,9 +340,6 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 	if platform == "" {
 		platform = "cue"
 	}
-	if schemas == "" {
-		schemas = "schemas"
-	}
 	tmp, err := os.MkdirTemp("", "aimesh-diff-")
 	if err != nil {
 		return nil, err
@@ -352,7 +349,13 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 		os.RemoveAll(tmp)
 		temps.Delete(tmp)
 	}()
-	if err := Checkout(root, ref, tmp, platform, schemas); err != nil {
+	// The schema is aimesh's own unless --schemas names a directory of the
+	// repository; the platform's module (cue.mod) comes with the platform.
+	dirs := []string{platform}
+	if schemas != "" {
+		dirs = append(dirs, schemas)
+	}
+	if err := Checkout(root, ref, tmp, dirs...); err != nil {
 		return nil, err
 	}
 	o := opts

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -180,15 +181,20 @@ var UnitOrder = map[object.Target][]string{
 // MaxRootResources objects is split into shards (see Roots): its files go
 // to <env>/<target>/<unit>/<shard>/, each shard is a kustomization root of
 // its own and the unit's kustomization.yaml lists the shards. Objects of
-// target gitops go to <env>/gitops/ with a kustomization.yaml of their own.
+// other targets (gitops, bootstrap) go to <env>/<target>/ with a
+// kustomization.yaml of their own.
 func Build(env string, objs []object.Object) (Tree, error) {
 	t := Tree{}
-	var synced, gitops []object.Object
+	// Objects of the rendered targets (ack, asm) go to units and shards;
+	// the objects of any other target (gitops, bootstrap) sit flat in
+	// <env>/<target>/ with a kustomization.yaml of their own.
+	var synced []object.Object
+	flat := map[object.Target][]object.Object{}
 	for _, o := range objs {
-		if o.Target == object.GitOps {
-			gitops = append(gitops, o)
-		} else {
+		if slices.Contains(object.Targets, o.Target) {
 			synced = append(synced, o)
+		} else {
+			flat[o.Target] = append(flat[o.Target], o)
 		}
 	}
 	type dir struct {
@@ -205,8 +211,13 @@ func Build(env string, objs []object.Object) (Tree, error) {
 			units[u] = append(units[u], r.Shard)
 		}
 	}
-	if len(gitops) > 0 {
-		dirs = append(dirs, dir{env + "/" + string(object.GitOps), gitops})
+	flatTargets := make([]string, 0, len(flat))
+	for tg := range flat {
+		flatTargets = append(flatTargets, string(tg))
+	}
+	sort.Strings(flatTargets)
+	for _, tg := range flatTargets {
+		dirs = append(dirs, dir{env + "/" + tg, flat[object.Target(tg)]})
 	}
 	for _, d := range dirs {
 		sorted := Sort(d.objs)

@@ -5,6 +5,11 @@
 // gitops.engine in CUE picks the engine: argocd, flux or both. A platform
 // without a gitops block gets no objects.
 //
+// RenderBootstrap (bootstrap.go) adds the root objects, target Bootstrap,
+// written to <env>/bootstrap/ and applied once per engine: an Argo CD
+// app-of-apps Application and a Flux Kustomization on flux bootstrap's
+// flux-system GitRepository, both syncing <env>/gitops.
+//
 // # Sync order
 //
 // The KServe and Istio/ASM CRDs come from ASM, not from aimesh: the

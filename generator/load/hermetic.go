@@ -20,6 +20,7 @@ import (
 	"cuelang.org/go/mod/modconfig"
 
 	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/schemas"
 )
 
 // Limits of what aimesh reads from a CUE directory: the input is an
@@ -181,13 +182,19 @@ func moduleName(f *ast.File) string {
 }
 
 // checkImports names every imported package that is neither in the
-// standard library nor inside the platform module: aimesh never downloads
-// modules, so CUE would only say "import failed".
+// standard library, nor inside the platform module, nor the aimesh schema
+// module (served by aimesh from its embedded copy, vendored in cue.mod/pkg
+// for cue vet): aimesh never downloads modules, so CUE would only say
+// "import failed".
 func checkImports(dir, module string, imports []importRef, v *vetted) diag.List {
 	var l diag.List
 	for _, imp := range imports {
 		pkg, _, _ := strings.Cut(imp.path, ":")
 		pkg, _, _ = strings.Cut(pkg, "@")
+		if pkg == schemas.Module {
+			// The major version is checked by prepare.
+			continue
+		}
 		if module != "" && (pkg == module || strings.HasPrefix(pkg, module+"/")) {
 			sub := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")))
 			found := false
@@ -206,7 +213,7 @@ func checkImports(dir, module string, imports []importRef, v *vetted) diag.List 
 			continue
 		}
 		l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: imp.pos,
-			Message: fmt.Sprintf("import %q: package not found: it is neither in CUE's standard library nor inside the platform module %q, and aimesh never downloads modules", imp.path, module),
+			Message: fmt.Sprintf("import %q: package not found: it is neither in CUE's standard library, nor inside the platform module %q, nor the aimesh schema %s, and aimesh never downloads modules", imp.path, module, schemas.ImportPath),
 			Hint:    "remove the import, or copy the package into the platform module"})
 	}
 	return l
@@ -462,6 +469,9 @@ func (v *vetted) positionOf(path, root string) diag.Pos {
 	sels := splitPath(path)
 	best, bestDepth := diag.Pos{}, 0
 	for _, file := range v.sortedPaths() {
+		if strings.Contains(filepath.ToSlash(file), "/cue.mod/") {
+			continue // the module file and vendored packages, not the user's fields
+		}
 		data, ok := v.bytes[file]
 		if !ok {
 			continue

@@ -39,6 +39,22 @@ func TestVet(t *testing.T) {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("@extern(embed)\npackage p\n"), 0o644)
 		}, "@extern is not allowed"},
 		{"non-cue fifo ignored", func(d string) error { return syscall.Mkfifo(filepath.Join(d, "notes"), 0o644) }, ""},
+		{"schema module import", func(d string) error {
+			return writeModule(d, "package p\nimport \"aimesh.dev/schemas@v0\"\nschemas.#Platform\n")
+		}, ""},
+		{"vendored schema copy vetted", func(d string) error {
+			if err := writeModule(d, "package p\nimport \"aimesh.dev/schemas@v0\"\nschemas.#Platform\n"); err != nil {
+				return err
+			}
+			vendor := filepath.Join(d, "cue.mod", "pkg", "aimesh.dev", "schemas")
+			if err := os.MkdirAll(vendor, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(vendor, "platform.cue"), []byte("package schemas\n#Platform: {}\n"), 0o644)
+		}, ""},
+		{"other module import", func(d string) error {
+			return writeModule(d, "package p\nimport \"example.com/x@v0\"\nx.#Y\n")
+		}, "package not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -80,4 +96,15 @@ func TestEvaluationIsBounded(t *testing.T) {
 	if !errors.As(err, &l) || !strings.Contains(l[0].Message, "took longer") || l[0].Pos.File != "cue/" {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// writeModule writes a CUE module (cue.mod/module.cue) with a.cue.
+func writeModule(dir, src string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "cue.mod"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cue.mod", "module.cue"), []byte("module: \"aimesh.dev/platform@v0\"\nlanguage: version: \"v0.17.1\"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "a.cue"), []byte(src), 0o644)
 }

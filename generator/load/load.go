@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/model"
+	"github.com/aimesh/aimesh/schemas"
 )
 
 // Options say where the platform and the schemas are.
@@ -26,7 +29,8 @@ type Options struct {
 	Root string
 	// PlatformDir is the user's CUE package, relative to Root (default "cue").
 	PlatformDir string
-	// SchemaDir is the schema module, relative to Root (default "schemas").
+	// SchemaDir, when set, is a schema package directory (relative to Root)
+	// used instead of the schema built into aimesh: for schema development.
 	SchemaDir string
 	// Files, when set, lists the platform's .cue files (relative to
 	// PlatformDir) in the order to load them. The result does not depend on
@@ -37,9 +41,6 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.PlatformDir == "" {
 		o.PlatformDir = "cue"
-	}
-	if o.SchemaDir == "" {
-		o.SchemaDir = "schemas"
 	}
 	if o.Root == "" {
 		o.Root = "."
@@ -55,6 +56,9 @@ type Result struct {
 	Platform  *model.Platform
 	Positions Index
 	Root      string
+	// Warnings are findings about the module set-up (a vendored schema copy
+	// that differs from the one built into aimesh).
+	Warnings diag.List
 }
 
 // Index maps CUE paths (model.Path spelling) to the position of the value
@@ -76,40 +80,75 @@ func (ix Index) Lookup(path string) diag.Pos {
 
 // Load evaluates, validates and decodes the platform. A returned error is a
 // diag.List (invalid input) or a plain error (the files could not be read).
+//
+// The platform package imports the schema module (schemas.ImportPath) and
+// embeds schemas.#Platform; the import resolves, as for cue vet, to the
+// module's cue.mod/pkg/aimesh.dev/schemas, whose content aimesh replaces in
+// memory by its own schema (or by --schemas DIR), so the binary always
+// checks against the schema it was built with.
 func Load(opts Options) (*Result, error) {
 	return bounded(opts, load1)
 }
 
 func load1(opts Options) (*Result, error) {
 	opts = opts.withDefaults()
-	ctx := cuecontext.New()
-
-	schemaDir := filepath.Join(opts.Root, opts.SchemaDir)
-	schema, err := build(ctx, schemaDir, nil, opts.Root)
+	platformDir := filepath.Join(opts.Root, opts.PlatformDir)
+	if _, err := os.Stat(platformDir); err != nil {
+		return nil, fmt.Errorf("CUE directory %s not found: run aimesh in the repository root, pass --root DIR, or start a platform with aimesh init", platformDir)
+	}
+	// Read only vetted bytes (hermetic.go): no TOCTOU, no network, no env.
+	// The vendored schema copy in cue.mod/pkg is vetted like every other
+	// file, then replaced in the overlay by the schema aimesh serves.
+	vf, err := vet(platformDir, opts.Root)
 	if err != nil {
 		return nil, err
 	}
-	platformDir := filepath.Join(opts.Root, opts.PlatformDir)
-	user, err := build(ctx, platformDir, opts.Files, opts.Root)
+	setup, err := prepare(opts, platformDir, vf)
+	if err != nil {
+		return nil, err
+	}
+	ctx := cuecontext.New()
+	positions := func() Index {
+		ix := Index{}
+		if plain, err := buildPackage(ctx, platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
+			index(ix, plain.value, "", setup)
+		}
+		return ix
+	}
+	user, err := buildPackage(ctx, platformDir, setup.files, setup.overlay, setup, vf)
+	if err != nil {
+		var l diag.List
+		if errors.As(err, &l) {
+			// The platform embeds the schema, so schema conflicts show up
+			// here already; CUE cites only the schema for some of them (a
+			// list length): point at the user's value first.
+			return nil, withIndex(l, positions())
+		}
+		return nil, err
+	}
+	schema, err := importedSchema(ctx, user.inst)
 	if err != nil {
 		return nil, err
 	}
 	def := schema.LookupPath(cue.ParsePath("#Platform"))
 	if !def.Exists() {
-		return nil, fmt.Errorf("%s: no #Platform definition", opts.SchemaDir)
+		return nil, fmt.Errorf("%s: no #Platform definition", setup.display(setup.vendorDir))
 	}
-	ix := Index{}
-	index(ix, user, "", opts.Root)
-	v := def.Unify(user)
+	ix := positions()
+	// The platform embeds #Platform in a file with
+	// @experiment(explicitopen) (checked by prepare), which closes it as
+	// def.Unify would; unifying once more would cost a second evaluation
+	// of the whole schema (3-4x the load time).
+	v := user.value
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
-		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
+		return nil, withIndex(fromCUE(err, setup), ix)
 	}
 	if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
 		return nil, withIndex(l, ix)
 	}
 	data, err := v.MarshalJSON()
 	if err != nil {
-		return nil, withIndex(fromCUE(err, opts.Root, platformDir), ix)
+		return nil, withIndex(fromCUE(err, setup), ix)
 	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -121,53 +160,69 @@ func load1(opts Options) (*Result, error) {
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
 		return nil, fmt.Errorf("internal: schema and Go model disagree: %w", err)
 	}
-	return &Result{Platform: &p, Positions: ix, Root: opts.Root}, nil
+	return &Result{Platform: &p, Positions: ix, Root: opts.Root, Warnings: setup.warnings}, nil
 }
 
-func build(ctx *cue.Context, dir string, files []string, root string) (cue.Value, error) {
-	if _, err := os.Stat(dir); err != nil {
-		return cue.Value{}, fmt.Errorf("CUE directory %s not found: run aimesh in the repository root or pass --root DIR", dir)
-	}
+type built struct {
+	inst  *build.Instance
+	value cue.Value
+}
+
+// buildPackage builds the platform package from overlay, which holds the
+// vetted files (vf) with the served schema in place of the vendored copy:
+// CUE reads no file itself, neither the network nor the environment.
+func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[string]load.Source, s *setup, vf *vetted) (built, error) {
 	args := []string{"."}
 	if len(files) > 0 {
 		args = files
 	}
-	// Read only vetted bytes (hermetic.go): no TOCTOU, no network, no env.
-	vf, err := vet(dir, root)
-	if err != nil {
-		return cue.Value{}, err
-	}
-	insts := load.Instances(args, vf.config(dir))
+	cfg := vf.config(dir)
+	cfg.Overlay = overlay
+	insts := load.Instances(args, cfg)
 	if len(insts) != 1 {
-		return cue.Value{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
+		return built{}, fmt.Errorf("%s: expected one CUE package, found %d", dir, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
-		l := fromCUE(err, root, dir)
-		rel, _ := filepath.Rel(root, dir)
+		l := fromCUE(err, s)
 		for i := range l {
 			if !l[i].Pos.IsValid() {
 				// Package-level errors (mixed package clauses, no files)
 				// have no position: point at the directory.
-				l[i].Pos = diag.Pos{File: filepath.ToSlash(rel) + "/"}
-				l[i].Hint = "every .cue file in " + filepath.ToSlash(rel) + "/ must declare the same package (package platform in the example)"
+				l[i].Pos = diag.Pos{File: s.userRel}
+				l[i].Hint = "every .cue file in " + s.userRel + " must declare the same package (package platform in the example)"
 			}
 		}
-		return cue.Value{}, l
+		return built{}, l
 	}
 	v := ctx.BuildInstance(insts[0])
 	// Err returns only the first error; Validate(All) reports every one.
 	if err := v.Validate(cue.All()); err != nil {
 		// Errors without a position (a structural cycle) get the position
 		// of their path in the user's files.
-		l := fromCUE(err, root, dir)
+		l := fromCUE(err, s)
 		for i := range l {
 			if !l[i].Pos.IsValid() {
-				l[i].Pos = vf.positionOf(l[i].Path, root)
+				l[i].Pos = vf.positionOf(l[i].Path, s.root)
 			}
 		}
-		return cue.Value{}, l.Sorted()
+		return built{}, l.Sorted()
 	}
-	return v, nil
+	return built{inst: insts[0], value: v}, nil
+}
+
+// importedSchema returns the value of the schema package the platform
+// imports.
+func importedSchema(ctx *cue.Context, inst *build.Instance) (cue.Value, error) {
+	for _, imp := range inst.Imports {
+		if imp.ImportPath == schemas.ImportPath || imp.ImportPath == schemas.Module {
+			v := ctx.BuildInstance(imp)
+			if err := v.Err(); err != nil {
+				return cue.Value{}, err
+			}
+			return v, nil
+		}
+	}
+	return cue.Value{}, fmt.Errorf("internal: %s not among the imports", schemas.ImportPath)
 }
 
 // withIndex gives diagnostics that CUE reported without a position (an
@@ -178,7 +233,7 @@ func withIndex(l diag.List, ix Index) diag.List {
 		if !l[i].Pos.IsValid() {
 			l[i].Pos = ix.Lookup(l[i].Path)
 		}
-		// Point into the user's files, never only at schemas/ (a list
+		// Point into the user's files, never only at the schema (a list
 		// length mismatch reports the schema's list).
 		if user := ix.Lookup(l[i].Path); user.IsValid() && l[i].Pos.IsValid() && user != l[i].Pos && !inUserFiles(l[i], ix) {
 			l[i].Also = append([]diag.Pos{l[i].Pos}, l[i].Also...)
@@ -196,8 +251,8 @@ func inUserFiles(d diag.Diagnostic, ix Index) bool {
 }
 
 // index records the position of every field of v under its model.Path.
-func index(ix Index, v cue.Value, path string, root string) {
-	if pos := diag.FromToken(root, v.Pos()); pos.IsValid() {
+func index(ix Index, v cue.Value, path string, s *setup) {
+	if pos := diag.FromToken(s.root, v.Pos()); pos.IsValid() && s.isUser(pos) {
 		ix[path] = pos
 	}
 	switch v.IncompleteKind() {
@@ -216,7 +271,7 @@ func index(ix Index, v cue.Value, path string, root string) {
 			if path != "" {
 				child = path + "." + child
 			}
-			index(ix, it.Value(), child, root)
+			index(ix, it.Value(), child, s)
 		}
 	case cue.ListKind:
 		it, err := v.List()
@@ -224,7 +279,7 @@ func index(ix Index, v cue.Value, path string, root string) {
 			return
 		}
 		for i := 0; it.Next(); i++ {
-			index(ix, it.Value(), path+fmt.Sprintf("[%d]", i), root)
+			index(ix, it.Value(), path+fmt.Sprintf("[%d]", i), s)
 		}
 	}
 }
@@ -232,22 +287,20 @@ func index(ix Index, v cue.Value, path string, root string) {
 // fromCUE converts CUE errors to diagnostics, every error at once. The
 // primary position is the first one inside the user's platform directory;
 // the others (typically the schema constraint) follow as "see".
-func fromCUE(err error, root, userDir string) diag.List {
-	userRel, _ := filepath.Rel(root, userDir)
-	userRel = filepath.ToSlash(userRel) + "/"
+func fromCUE(err error, s *setup) diag.List {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		var poss []diag.Pos
 		seen := map[diag.Pos]bool{}
 		for _, tp := range append([]token.Pos{e.Position()}, cueerrors.Positions(e)...) {
-			p := diag.FromToken(root, tp)
-			if p.IsValid() && !seen[p] {
+			p := s.pos(diag.FromToken(s.root, tp))
+			if p.IsValid() && !seen[p] && p != s.embed {
 				seen[p] = true
 				poss = append(poss, p)
 			}
 		}
 		sort.SliceStable(poss, func(i, j int) bool {
-			ui, uj := strings.HasPrefix(poss[i].File, userRel), strings.HasPrefix(poss[j].File, userRel)
+			ui, uj := s.isUser(poss[i]), s.isUser(poss[j])
 			if ui != uj {
 				return ui
 			}
@@ -265,7 +318,7 @@ func fromCUE(err error, root, userDir string) diag.List {
 				return `"***"`
 			})
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Path: path, Message: msg, Hint: hintFor(path, msg, len(poss) > 1)}
+		d := diag.Diagnostic{Severity: diag.Error, Path: path, Message: msg, Hint: hintFor(path, msg, len(poss) > 1, s.schemaShown)}
 		if len(poss) > 0 {
 			d.Pos = poss[0]
 			d.Also = poss[1:]
@@ -308,7 +361,7 @@ func cuePath(sels []string) string {
 	return b.String()
 }
 
-func hintFor(path, msg string, hasSchemaPos bool) string {
+func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 	if secretPathRE.MatchString(path) {
 		return "reference a Kubernetes Secret kept outside Git, e.g. secretRef: {name: \"oidc\", key: \"OIDC_CLIENT_SECRET\"}; never write secret values in CUE"
 	}
@@ -322,7 +375,7 @@ func hintFor(path, msg string, hasSchemaPos bool) string {
 	case strings.Contains(msg, "field not allowed") && hasSchemaPos:
 		return "remove the field or fix its spelling; the schema position above lists the allowed fields"
 	case strings.Contains(msg, "field not allowed"):
-		return "remove the field or fix its spelling (see schemas/ for the allowed fields)"
+		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
 	case strings.Contains(msg, "incompatible list lengths"):
 		return "the list has a different number of elements than the schema allows (at least one for inputs and outputs): add or remove elements"
 	case strings.Contains(msg, "structural cycle"):

@@ -85,7 +85,9 @@ func TestKube(t *testing.T) {
 			func(b map[string]any) { at(b, "metadata")["namespace"] = "Apsara" },
 			"metadata.namespace: Invalid value: \"Apsara\"", "cue/services.cue:"},
 		{"mesh: host with a scheme", "Gateway", "ai-app-gateway",
-			func(b map[string]any) { at(b, "spec", "servers", 0)["hosts"] = []any{"https://Style Transfer.example.com/"} },
+			func(b map[string]any) {
+				at(b, "spec", "servers", 0)["hosts"] = []any{"https://Style Transfer.example.com/"}
+			},
 			"spec.servers[0].hosts[0]: host \"https://Style Transfer.example.com/\": a host name has no scheme", "cue/services.cue:"},
 		{"mesh: VirtualService host not a DNS name", "VirtualService", "ai-app-vs",
 			func(b map[string]any) { at(b, "spec")["hosts"] = []any{"Style_Transfer.example.com"} },
