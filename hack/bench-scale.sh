@@ -2,7 +2,7 @@
 # Scaling benchmark (make bench-scale): for each number of models, writes a
 # synthetic platform (hack/scalegen: models/2 two-variant services, the
 # reference app's 3 environments) and measures, with the built binary:
-#   floor     `cue export` of the same CUE (schema unified), the CUE cost alone
+#   floor     `cue export` of the same CUE (cue/ embeds the schema), the CUE cost alone
 #   generate  `aimesh generate --all` into an empty overlays/ (wall, CPU, peak RSS)
 #   kustomize `kustomize build` (CLI) of every root an Argo CD Application or
 #             Flux Kustomization points at: count and the slowest
@@ -33,7 +33,7 @@ for n in "${sizes[@]}"; do
 	rm -rf "$dir"
 	"$WORK/scalegen" -models "$n" -out "$dir" -src "$REPO"
 	echo "== $n models"
-	(cd "$dir/floor" && measure floor "$BIN/cue" export)
+	(cd "$dir/cue" && measure floor env CUE_REGISTRY=none "$BIN/cue" export)
 	(cd "$dir" && measure generate "$WORK/aimesh" generate --all)
 	(cd "$dir" && rm -rf overlays.prev && cp -r overlays overlays.prev && measure regenerate "$WORK/aimesh" generate --all)
 	echo "  files      $(find "$dir/overlays" -type f | wc -l) ($(du -sm "$dir/overlays" | cut -f1) MiB)"

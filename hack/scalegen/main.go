@@ -8,7 +8,7 @@
 //
 //	go run ./hack/scalegen -models 1000 -out /tmp/scale-1000
 //	(cd /tmp/scale-1000 && aimesh generate --all)
-//	(cd /tmp/scale-1000/floor && cue export) # the same CUE evaluation, the floor
+//	(cd /tmp/scale-1000/cue && CUE_REGISTRY=none cue export) # the same CUE evaluation, the floor
 //
 // The output is deterministic; -port changes the port of every generated
 // service (what the scaling benchmark's diff edits).

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
 // Write copies src/cue and src/schemas to out and adds cue/scale.cue.
+// cue/ imports the schema from its cue.mod like any user platform, so
+// `cue export` in out/cue evaluates exactly what aimesh evaluates: the
+// benchmarks' floor.
 func Write(src, out string, models, port int) error {
 	for _, d := range []string{"cue", "schemas"} { // cue/cue.mod comes along
 		if err := os.RemoveAll(filepath.Join(out, d)); err != nil {
@@ -25,42 +27,23 @@ func Write(src, out string, models, port int) error {
 	if err := os.WriteFile(filepath.Join(out, "cue", "scale.cue"), []byte(Platform(models, port)), 0o644); err != nil {
 		return err
 	}
-	return writeFloor(out)
-}
-
-// writeFloor writes out/floor, a CUE module that unifies the schema's
-// #Platform with the user's package exactly as aimesh's loader does
-// (floor/user is cue/, imported), so that `cue export` in floor/ evaluates
-// the same CUE: the benchmarks' floor.
-func writeFloor(out string) error {
-	floor := filepath.Join(out, "floor")
-	if err := os.RemoveAll(floor); err != nil {
-		return err
-	}
-	if err := copyDir(filepath.Join(out, "cue"), filepath.Join(floor, "user")); err != nil {
-		return err
-	}
-	if err := os.Rename(filepath.Join(floor, "user", "cue.mod"), filepath.Join(floor, "cue.mod")); err != nil {
-		return err
-	}
-	schema, err := os.ReadFile(filepath.Join(out, "schemas", "platform.cue"))
+	// The least-privilege mesh admits only declared calls: the front end
+	// calls every synthetic service too.
+	svc := filepath.Join(out, "cue", "services.cue")
+	data, err := os.ReadFile(svc)
 	if err != nil {
 		return err
 	}
-	schema = []byte(strings.Replace(string(schema), "\npackage schemas\n", "\npackage floor\n", 1))
-	if err := os.WriteFile(filepath.Join(floor, "schema.cue"), schema, 0o644); err != nil {
-		return err
+	const decl = `calls: ["style-transfer"]`
+	if !strings.Contains(string(data), decl) {
+		return fmt.Errorf("%s: no %s to extend", svc, decl)
 	}
-	mod, err := os.ReadFile(filepath.Join(floor, "cue.mod", "module.cue"))
-	if err != nil {
-		return err
+	calls := []string{`"style-transfer"`}
+	for i := 0; i < models/2; i++ {
+		calls = append(calls, fmt.Sprintf("%q", fmt.Sprintf("s%05d", i)))
 	}
-	m := regexp.MustCompile(`module: "([^"@]+)`).FindSubmatch(mod)
-	if m == nil {
-		return fmt.Errorf("cue/cue.mod/module.cue: no module path")
-	}
-	export := fmt.Sprintf("package floor\n\nimport u \"%s/user:platform\"\n\n#Platform & u\n", m[1])
-	return os.WriteFile(filepath.Join(floor, "export.cue"), []byte(export), 0o644)
+	data = []byte(strings.Replace(string(data), decl, "calls: ["+strings.Join(calls, ", ")+"]", 1))
+	return os.WriteFile(svc, data, 0o644)
 }
 
 // Platform returns the CUE of models/2 generated services and their models
