@@ -37,8 +37,8 @@ func TestFromResultMatchesKrusty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(built.Sections) != 9 {
-		t.Fatalf("krusty built %d sections, want 9 (3 envs × ack, asm, gitops)", len(built.Sections))
+	if len(built.Sections) != 12 {
+		t.Fatalf("krusty built %d sections, want 12 (3 envs × ack, asm, gitops, bootstrap)", len(built.Sections))
 	}
 	if d := cmp.Diff(built.Sections, direct.Sections); d != "" {
 		t.Errorf("FromResult differs from the krusty build (-krusty +direct):\n%s", d)
