@@ -12,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
@@ -85,7 +88,8 @@ func TestCRDIndex(t *testing.T) {
 }
 
 // TestLazyMatchesEager checks that every indexed kind compiles and that the
-// lazy validators cover exactly the kinds of the decoded CRDs.
+// lazy validators cover exactly the kinds of the decoded CRDs, and that
+// every served version's schema is structural (not checked at run time).
 func TestLazyMatchesEager(t *testing.T) {
 	for _, testOnly := range []bool{false, true} {
 		v, err := LoadAll(testOnly)
@@ -106,6 +110,17 @@ func TestLazyMatchesEager(t *testing.T) {
 					continue
 				}
 				n++
+				internal := &apiextensionsinternal.CustomResourceValidation{}
+				if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(ver.Schema, internal, nil); err != nil {
+					t.Fatal(err)
+				}
+				ss, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
+					t.Errorf("%s %s: not a structural schema: %v", d.file, ver.Name, errs.ToAggregate())
+				}
 				ks, err := v.kinds[k8sschema.GroupVersionKind{Group: d.crd.Spec.Group, Version: ver.Name, Kind: d.crd.Spec.Names.Kind}].schema()
 				if err != nil || ks.file != d.file {
 					t.Errorf("%s %s: lazy schema from %v (%v)", d.file, ver.Name, ks, err)

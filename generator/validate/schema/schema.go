@@ -452,16 +452,19 @@ func newKindSchema(file string, crd *apiextensionsv1.CustomResourceDefinition, v
 	if err != nil {
 		return nil, fmt.Errorf("not a structural schema: %w", err)
 	}
-	if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
-		return nil, fmt.Errorf("not a structural schema: %w", errs.ToAggregate())
-	}
-	ss = ss.DeepCopy()
-	if err := structuraldefaulting.PruneDefaults(ss); err != nil {
-		return nil, fmt.Errorf("pruning defaults: %w", err)
-	}
+	// The vendored schemas are fixed: that they are structural
+	// (structuralschema.ValidateStructural) is checked by TestLazyMatchesEager,
+	// not at every run.
 	sv, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
 	if err != nil {
 		return nil, fmt.Errorf("building the schema validator: %w", err)
+	}
+	// PruneDefaults rewrites default values in place, and ss shares them
+	// with internal. The API server deep-copies ss first; here internal's
+	// only other user, sv, is already built and object validation does not
+	// read defaults, so the copy is skipped.
+	if err := structuraldefaulting.PruneDefaults(ss); err != nil {
+		return nil, fmt.Errorf("pruning defaults: %w", err)
 	}
 	return &kindSchema{
 		file:       file,
