@@ -33,4 +33,12 @@
 // LoadAll adds the Istio CRDs, optionally with the TEST-ONLY VirtualService
 // and DestinationRule variants that declare ASM's fields. CRDs returns the CRD
 // objects themselves, for installing into a test API server.
+//
+// Start-up is cheap: Load and LoadAll only read the generated index of kinds
+// (crdindex_gen.go). A CRD is decoded from its pre-converted JSON form
+// (schemas/crds/json, no YAML parsing at run time) and a kind's structural
+// schema, OpenAPI validator and CEL rules are compiled the first time an
+// object of that kind is validated. Both derived forms are checked against
+// the vendored YAML by TestCRDIndex and TestCRDJSON and refreshed with
+// `go generate ./generator/validate/schema` (AIMESH_UPDATE=1).
 package schema

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -48,9 +49,63 @@ func (e FieldError) String() string {
 }
 
 // Validator validates objects against the vendored CRD schemas. It is safe
-// for concurrent use.
+// for concurrent use. A kind's schema is parsed and compiled the first time
+// an object of that kind is validated: the set of kinds comes from the
+// generated index (crdindex_gen.go), not from the CRD files.
 type Validator struct {
-	kinds map[k8sschema.GroupVersionKind]*kindSchema
+	kinds map[k8sschema.GroupVersionKind]*lazyKind
+}
+
+// lazyDoc is one vendored CRD file, decoded on first use.
+type lazyDoc struct {
+	file string
+	once sync.Once
+	crd  *apiextensionsv1.CustomResourceDefinition
+	err  error
+}
+
+func (d *lazyDoc) load() (*apiextensionsv1.CustomResourceDefinition, error) {
+	d.once.Do(func() {
+		data, err := fs.ReadFile(crds.JSON, crds.JSONPath(d.file))
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.crd, d.err = decodeCRD(d.file, data)
+	})
+	return d.crd, d.err
+}
+
+// lazyKind is one served version of a CRD, compiled on first use.
+type lazyKind struct {
+	doc     *lazyDoc
+	version string
+	once    sync.Once
+	ks      *kindSchema
+	err     error
+}
+
+func (k *lazyKind) schema() (*kindSchema, error) {
+	k.once.Do(func() {
+		crd, err := k.doc.load()
+		if err != nil {
+			k.err = err
+			return
+		}
+		for i := range crd.Spec.Versions {
+			ver := &crd.Spec.Versions[i]
+			if ver.Name != k.version {
+				continue
+			}
+			k.ks, err = newKindSchema(k.doc.file, crd, ver)
+			if err != nil {
+				k.err = fmt.Errorf("%s: version %s: %w", k.doc.file, ver.Name, err)
+			}
+			return
+		}
+		k.err = fmt.Errorf("%s: version %s is not in the file (crdindex_gen.go is stale)", k.doc.file, k.version)
+	})
+	return k.ks, k.err
 }
 
 // kindSchema is everything needed to validate one served version of a CRD.
@@ -73,14 +128,14 @@ const unknownFieldMessage = "field not declared in schema"
 // Load returns a Validator for every vendored CRD except the Istio ones and
 // those under schemas/crds/testonly/.
 func Load() (*Validator, error) {
-	docs, err := crdDocuments(false)
+	entries, err := indexDocuments(false)
 	if err != nil {
 		return nil, err
 	}
-	var keep []crdDocument
-	for _, d := range docs {
-		if !isIstio(d.crd.Spec.Group) {
-			keep = append(keep, d)
+	var keep []crdIndexEntry
+	for _, e := range entries {
+		if !isIstio(e.Group) {
+			keep = append(keep, e)
 		}
 	}
 	return newValidator(keep)
@@ -90,11 +145,11 @@ func Load() (*Validator, error) {
 // TEST-ONLY VirtualService and DestinationRule CRDs (which also declare ASM's
 // headerToDynamicSubsetKey and dynamicSubset fields) replace the upstream ones.
 func LoadAll(includeTestOnly bool) (*Validator, error) {
-	docs, err := crdDocuments(includeTestOnly)
+	entries, err := indexDocuments(includeTestOnly)
 	if err != nil {
 		return nil, err
 	}
-	return newValidator(docs)
+	return newValidator(entries)
 }
 
 // CRDs returns the vendored CRD objects (Istio's included, sorted by name)
@@ -142,9 +197,13 @@ func (v *Validator) Validate(obj *unstructured.Unstructured) []FieldError {
 		return []FieldError{{Message: "nil object"}}
 	}
 	gvk := obj.GroupVersionKind()
-	ks, ok := v.kinds[gvk]
+	lk, ok := v.kinds[gvk]
 	if !ok {
 		return []FieldError{{Path: "apiVersion", Message: fmt.Sprintf("no vendored schema for %s, Kind=%s", gvk.GroupVersion(), gvk.Kind)}}
+	}
+	ks, err := lk.schema()
+	if err != nil {
+		return []FieldError{{Message: "vendored schema: " + err.Error()}}
 	}
 	return ks.validate(obj.DeepCopy().Object)
 }
@@ -332,39 +391,50 @@ func parseCRD(file string, data []byte) (crdDocument, error) {
 	if err != nil {
 		return crdDocument{}, fmt.Errorf("%s: %w", file, err)
 	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(crd); err != nil {
-		return crdDocument{}, fmt.Errorf("%s: %w", file, err)
-	}
-	if crd.APIVersion != "apiextensions.k8s.io/v1" || crd.Kind != "CustomResourceDefinition" {
-		return crdDocument{}, fmt.Errorf("%s: not an apiextensions.k8s.io/v1 CustomResourceDefinition", file)
+	crd, err := decodeCRD(file, js)
+	if err != nil {
+		return crdDocument{}, err
 	}
 	return crdDocument{file: file, json: js, crd: crd}, nil
 }
 
-func newValidator(docs []crdDocument) (*Validator, error) {
-	v := &Validator{kinds: map[k8sschema.GroupVersionKind]*kindSchema{}}
-	for _, d := range docs {
-		crd := d.crd
-		for i := range crd.Spec.Versions {
-			ver := &crd.Spec.Versions[i]
-			if !ver.Served {
-				continue
-			}
-			ks, err := newKindSchema(d.file, crd, ver)
-			if err != nil {
-				return nil, fmt.Errorf("%s: version %s: %w", d.file, ver.Name, err)
-			}
-			gvk := k8sschema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind}
+// decodeCRD strictly decodes the JSON form of the CRD file.
+func decodeCRD(file string, js []byte) (*apiextensionsv1.CustomResourceDefinition, error) {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(crd); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if crd.APIVersion != "apiextensions.k8s.io/v1" || crd.Kind != "CustomResourceDefinition" {
+		return nil, fmt.Errorf("%s: not an apiextensions.k8s.io/v1 CustomResourceDefinition", file)
+	}
+	return crd, nil
+}
+
+func newValidator(entries []crdIndexEntry) (*Validator, error) {
+	v := &Validator{kinds: map[k8sschema.GroupVersionKind]*lazyKind{}}
+	for _, e := range entries {
+		doc := &lazyDoc{file: e.File}
+		for _, ver := range e.Served {
+			gvk := k8sschema.GroupVersionKind{Group: e.Group, Version: ver, Kind: e.Kind}
 			if prev, dup := v.kinds[gvk]; dup {
-				return nil, fmt.Errorf("%s: %s is also defined in %s", d.file, gvk, prev.file)
+				return nil, fmt.Errorf("%s: %s is also defined in %s", e.File, gvk, prev.doc.file)
 			}
-			v.kinds[gvk] = ks
+			v.kinds[gvk] = &lazyKind{doc: doc, version: ver}
 		}
 	}
 	return v, nil
+}
+
+// compileAll builds every kind's schema now; for tests.
+func (v *Validator) compileAll() error {
+	for _, gvk := range v.Kinds() {
+		if _, err := v.kinds[gvk].schema(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newKindSchema(file string, crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*kindSchema, error) {
@@ -382,16 +452,19 @@ func newKindSchema(file string, crd *apiextensionsv1.CustomResourceDefinition, v
 	if err != nil {
 		return nil, fmt.Errorf("not a structural schema: %w", err)
 	}
-	if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
-		return nil, fmt.Errorf("not a structural schema: %w", errs.ToAggregate())
-	}
-	ss = ss.DeepCopy()
-	if err := structuraldefaulting.PruneDefaults(ss); err != nil {
-		return nil, fmt.Errorf("pruning defaults: %w", err)
-	}
+	// The vendored schemas are fixed: that they are structural
+	// (structuralschema.ValidateStructural) is checked by TestLazyMatchesEager,
+	// not at every run.
 	sv, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
 	if err != nil {
 		return nil, fmt.Errorf("building the schema validator: %w", err)
+	}
+	// PruneDefaults rewrites default values in place, and ss shares them
+	// with internal. The API server deep-copies ss first; here internal's
+	// only other user, sv, is already built and object validation does not
+	// read defaults, so the copy is skipped.
+	if err := structuraldefaulting.PruneDefaults(ss); err != nil {
+		return nil, fmt.Errorf("pruning defaults: %w", err)
 	}
 	return &kindSchema{
 		file:       file,
