@@ -96,3 +96,4 @@ bench-scale:
 
 vendor-schemas:
 	./hack/vendor-schemas.sh
+	$(GO) generate ./generator/validate/schema
