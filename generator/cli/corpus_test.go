@@ -309,32 +309,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// snapshotDir reads every entry below dir without following links or
-// opening anything but regular files.
+// snapshotDir reads every entry below dir (see readTree).
 func snapshotDir(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case info.Mode()&os.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			out[rel] = "-> " + target
-		case info.Mode().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(data)
-		case info.IsDir():
-			out[rel+"/"] = info.Mode().String()
-		default:
-			out[rel] = info.Mode().String()
-		}
-		return nil
-	})
+	out, err := readTree(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,8 +170,17 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 var snapshots sync.Map
 
 func treeSnapshot(ts *testscript.TestScript, dir string) map[string]string {
+	out, err := readTree(dir)
+	ts.Check(err)
+	return out
+}
+
+// readTree reads every entry below dir without following links or opening
+// anything but regular files: file contents, link targets, and the mode of
+// directories and special files.
+func readTree(dir string) (map[string]string, error) {
 	out := map[string]string{}
-	ts.Check(filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -187,13 +196,13 @@ func treeSnapshot(ts *testscript.TestScript, dir string) map[string]string {
 			}
 			out[rel] = string(data)
 		case info.IsDir():
-			out[rel+"/"] = ""
+			out[rel+"/"] = info.Mode().String()
 		default:
 			out[rel] = info.Mode().String()
 		}
 		return nil
-	}))
-	return out
+	})
+	return out, err
 }
 
 // unquote turns the two-character sequences \n and \t into newline and tab.

@@ -27,21 +27,7 @@ var update = flag.Bool("update", false, "rewrite crdindex_gen.go")
 func buildIndex(t *testing.T) []crdIndexEntry {
 	t.Helper()
 	var out []crdIndexEntry
-	err := fs.WalkDir(crds.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || path.Ext(p) != ".yaml" {
-			return nil
-		}
-		data, err := fs.ReadFile(crds.FS, p)
-		if err != nil {
-			return err
-		}
-		doc, err := parseCRD(p, data)
-		if err != nil {
-			return err
-		}
+	err := eachCRD(func(p string, doc crdDocument) error {
 		e := crdIndexEntry{File: p, Name: doc.crd.Name, Group: doc.crd.Spec.Group, Kind: doc.crd.Spec.Names.Kind}
 		for _, v := range doc.crd.Spec.Versions {
 			if v.Served {

@@ -332,13 +332,9 @@ func isIstio(group string) bool {
 	return group == "istio.io" || strings.HasSuffix(group, ".istio.io")
 }
 
-// crdDocuments reads every vendored CRD, sorted by CRD name. With
-// includeTestOnly the testonly/ CRDs replace the ones of the same name;
-// without, they are left out.
-func crdDocuments(includeTestOnly bool) ([]crdDocument, error) {
-	byName := map[string]crdDocument{}
-	var testOnly []crdDocument
-	err := fs.WalkDir(crds.FS, ".", func(p string, d fs.DirEntry, err error) error {
+// eachCRD parses every vendored CRD file (YAML) in walk order and calls fn.
+func eachCRD(fn func(file string, doc crdDocument) error) error {
+	return fs.WalkDir(crds.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -353,6 +349,17 @@ func crdDocuments(includeTestOnly bool) ([]crdDocument, error) {
 		if err != nil {
 			return err
 		}
+		return fn(p, doc)
+	})
+}
+
+// crdDocuments reads every vendored CRD, sorted by CRD name. With
+// includeTestOnly the testonly/ CRDs replace the ones of the same name;
+// without, they are left out.
+func crdDocuments(includeTestOnly bool) ([]crdDocument, error) {
+	byName := map[string]crdDocument{}
+	var testOnly []crdDocument
+	err := eachCRD(func(p string, doc crdDocument) error {
 		if strings.HasPrefix(p, testOnlyDir+"/") {
 			testOnly = append(testOnly, doc)
 			return nil
