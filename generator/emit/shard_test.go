@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
@@ -124,7 +125,36 @@ func TestBuildSharded(t *testing.T) {
 	if !strings.Contains(string(tr["dev/ack/kustomization.yaml"]), "- apps\n") {
 		t.Errorf("target kustomization:\n%s", tr["dev/ack/kustomization.yaml"])
 	}
-	if _, ok := tr["dev/ack/apps/init/namespace-apps.yaml"]; !ok {
-		t.Errorf("no init shard namespace file; paths: %v", tr.Paths()[:5])
+	// Every shard is one multi-document file listed by its kustomization,
+	// holding its objects in apply order.
+	init := string(tr["dev/ack/apps/init/"+ShardFile])
+	if !strings.HasPrefix(init, Header("dev")+"---\napiVersion: v1\nkind: Namespace\n") {
+		t.Errorf("init shard:\n%s", init)
+	}
+	total := 0
+	for _, p := range tr.Paths() {
+		if strings.HasSuffix(p, "/kustomization.yaml") {
+			continue
+		}
+		if !strings.HasSuffix(p, "/"+ShardFile) {
+			t.Errorf("%s: a sharded unit holds only shard files", p)
+			continue
+		}
+		if k := string(tr[path.Dir(p)+"/kustomization.yaml"]); !strings.Contains(k, "resources:\n- "+ShardFile+"\n") {
+			t.Errorf("%s: kustomization does not list %s:\n%s", p, ShardFile, k)
+		}
+		docs := strings.Split(strings.TrimPrefix(string(tr[p]), Header("dev")), "---\n")
+		if docs[0] != "" {
+			t.Errorf("%s: does not start with a document separator", p)
+		}
+		for _, d := range docs[1:] {
+			if !strings.Contains(d, "\nkind: ") || strings.Contains(d, "# Code generated") {
+				t.Errorf("%s: bad document:\n%s", p, d)
+			}
+		}
+		total += len(docs) - 1
+	}
+	if total != 601 {
+		t.Errorf("shard files hold %d objects, want 601 (a Namespace and 600 ConfigMaps)", total)
 	}
 }

@@ -2,12 +2,14 @@ package emit
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/fluxcd/pkg/ssa"
@@ -52,21 +54,46 @@ func Header(env string) string {
 // plain JSON values is handed to the YAML encoder directly instead, with
 // the number types that round trip would give (yamlValue). That is most
 // of the cost of generate at scale (docs/performance.md).
+//
+// Bodies repeat (across environments, across the two sides of a diff), so
+// the YAML is remembered by the SHA-256 of the body's JSON, which costs a
+// fraction of the YAML encoding.
 func Marshal(env string, body map[string]any) ([]byte, error) {
-	var y []byte
-	var err error
-	if v, ok := yamlValue(body); ok {
-		y, err = yamlv2.Marshal(v)
-	} else {
-		y, err = yaml.Marshal(body)
-	}
+	y, err := marshalBody(body)
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.WriteString(Header(env))
-	b.Write(y)
-	return b.Bytes(), nil
+	h := Header(env)
+	b := make([]byte, 0, len(h)+len(y))
+	b = append(b, h...)
+	return append(b, y...), nil
+}
+
+// marshalled maps the SHA-256 of a body's JSON to its YAML, computed once
+// (environments are laid out concurrently).
+var marshalled sync.Map // [sha256.Size]byte -> *encoded
+
+type encoded struct {
+	once sync.Once
+	yaml []byte
+	err  error
+}
+
+func marshalBody(body map[string]any) ([]byte, error) {
+	j, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	e, _ := marshalled.LoadOrStore(sha256.Sum256(j), &encoded{})
+	enc := e.(*encoded)
+	enc.once.Do(func() {
+		if v, ok := yamlValue(body); ok {
+			enc.yaml, enc.err = yamlv2.Marshal(v)
+		} else {
+			enc.yaml, enc.err = yaml.Marshal(body)
+		}
+	})
+	return enc.yaml, enc.err
 }
 
 // yamlValue converts a JSON value (map[string]any, []any, string, bool,
@@ -174,13 +201,18 @@ var UnitOrder = map[object.Target][]string{
 	object.ASM: {"platform", "routing"},
 }
 
+// ShardFile is the one file of a shard: its objects as a multi-document
+// YAML stream in apply order.
+const ShardFile = "resources.yaml"
+
 // Build lays out the objects of one environment under "<env>/":
 // <env>/<target>/<unit>/<kind>-<namespace>-<name>.yaml, a
 // kustomization.yaml in every unit listing its files in apply order, and
 // one in every target listing its units. A unit holding more than
-// MaxRootResources objects is split into shards (see Roots): its files go
-// to <env>/<target>/<unit>/<shard>/, each shard is a kustomization root of
-// its own and the unit's kustomization.yaml lists the shards. Objects of
+// MaxRootResources objects is split into shards (see Roots): each shard
+// is a kustomization root of its own, <env>/<target>/<unit>/<shard>/,
+// holding its objects in one file (ShardFile), and the unit's
+// kustomization.yaml lists the shards. Objects of
 // other targets (gitops, bootstrap) go to <env>/<target>/ with a
 // kustomization.yaml of their own.
 func Build(env string, objs []object.Object) (Tree, error) {
@@ -198,14 +230,15 @@ func Build(env string, objs []object.Object) (Tree, error) {
 		}
 	}
 	type dir struct {
-		path string
-		objs []object.Object
+		path  string
+		objs  []object.Object
+		shard bool
 	}
 	var dirs []dir
 	roots := Roots(synced)
 	units := map[string][]string{} // "<env>/<target>/<unit>" -> shard names
 	for _, r := range SortedRoots(roots) {
-		dirs = append(dirs, dir{env + "/" + r.Dir(), roots[r]})
+		dirs = append(dirs, dir{env + "/" + r.Dir(), roots[r], r.Shard != ""})
 		if r.Shard != "" {
 			u := env + "/" + string(r.Target) + "/" + r.Unit
 			units[u] = append(units[u], r.Shard)
@@ -217,7 +250,7 @@ func Build(env string, objs []object.Object) (Tree, error) {
 	}
 	sort.Strings(flatTargets)
 	for _, tg := range flatTargets {
-		dirs = append(dirs, dir{env + "/" + tg, flat[object.Target(tg)]})
+		dirs = append(dirs, dir{env + "/" + tg, flat[object.Target(tg)], false})
 	}
 	for _, d := range dirs {
 		sorted := Sort(d.objs)
@@ -226,15 +259,34 @@ func Build(env string, objs []object.Object) (Tree, error) {
 		parallel(len(sorted), func(i int) {
 			data[i], errs[i] = Marshal(env, sorted[i].Body)
 		})
-		files := make([]string, 0, len(sorted))
 		for i, o := range sorted {
 			if errs[i] != nil {
 				return nil, fmt.Errorf("%s: %w", o.ID(), errs[i])
 			}
-			if err := t.Set(d.path+"/"+o.FileName(), data[i]); err != nil {
-				return nil, fmt.Errorf("%s (from %s): %w", o.ID(), o.Origin, err)
+		}
+		var files []string
+		if d.shard {
+			// A shard is one multi-document file: thousands of small
+			// files cost more to create, commit, clone and read than
+			// their content (docs/performance.md).
+			var b bytes.Buffer
+			b.WriteString(Header(env))
+			for i := range sorted {
+				b.WriteString("---\n")
+				b.Write(data[i][len(Header(env)):])
 			}
-			files = append(files, o.FileName())
+			if err := t.Set(d.path+"/"+ShardFile, b.Bytes()); err != nil {
+				return nil, err
+			}
+			files = []string{ShardFile}
+		} else {
+			files = make([]string, 0, len(sorted))
+			for i, o := range sorted {
+				if err := t.Set(d.path+"/"+o.FileName(), data[i]); err != nil {
+					return nil, fmt.Errorf("%s (from %s): %w", o.ID(), o.Origin, err)
+				}
+				files = append(files, o.FileName())
+			}
 		}
 		k, err := kustomization(env, files)
 		if err != nil {

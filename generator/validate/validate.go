@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -59,6 +60,18 @@ func (p Problem) String() string {
 type Validator struct {
 	schemas *crdschema.Validator
 	codec   runtime.Decoder
+	// seen holds one verdict per body, by the SHA-256 of its JSON: the
+	// per-object layers are a function of the body alone, and most objects
+	// repeat across environments (validated concurrently) and across the
+	// two sides of a diff.
+	seen sync.Map // [sha256.Size]byte -> *verdict
+}
+
+// verdict is the outcome of validating one body, computed once.
+type verdict struct {
+	once   sync.Once
+	passed bool
+	obj    runtime.Object // the decoded value of a built-in kind that passed
 }
 
 var (
@@ -89,7 +102,7 @@ func (v *Validator) Objects(objs []object.Object) []Problem {
 	var out []Problem
 	decoded := map[int]runtime.Object{}
 	for i, o := range objs {
-		ps, obj := v.object(o)
+		ps, obj := v.memoized(o)
 		out = append(out, ps...)
 		if obj != nil {
 			decoded[i] = obj
@@ -112,17 +125,44 @@ func (v *Validator) Objects(objs []object.Object) []Problem {
 
 // Object validates one object.
 func (v *Validator) Object(o object.Object) []Problem {
-	ps, _ := v.object(o)
+	ps, _ := v.memoized(o)
 	return ps
 }
 
-// object validates one object and returns the k8s.io/api value of a
-// built-in kind that decoded cleanly.
-func (v *Validator) object(o object.Object) ([]Problem, runtime.Object) {
+// memoized is object, skipped for a body that already passed. The
+// decoded value it returns may be shared: callers only read it.
+func (v *Validator) memoized(o object.Object) ([]Problem, runtime.Object) {
+	data, err := json.Marshal(o.Body)
+	if err != nil {
+		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
+	}
+	e, _ := v.seen.LoadOrStore(sha256.Sum256(data), &verdict{})
+	vd := e.(*verdict)
+	var ps []Problem
+	var obj runtime.Object
+	computed := false
+	vd.once.Do(func() {
+		ps, obj = v.object(o, data)
+		vd.passed, vd.obj, computed = len(ps) == 0, obj, true
+	})
+	switch {
+	case computed:
+		return ps, obj
+	case vd.passed:
+		return nil, vd.obj
+	}
+	// A body that failed is validated again for each object that has it,
+	// so that every problem names its own object.
+	return v.object(o, data)
+}
+
+// object validates one object, whose JSON is data, and returns the
+// k8s.io/api value of a built-in kind that decoded cleanly.
+func (v *Validator) object(o object.Object, data []byte) ([]Problem, runtime.Object) {
 	gvk := o.GVK()
 	switch {
 	case scheme.Scheme.Recognizes(gvk):
-		ps, obj := v.typed(o)
+		ps, obj := v.typed(o, data)
 		if len(ps) > 0 {
 			return ps, nil
 		}
@@ -148,11 +188,7 @@ var jsonPosRE = regexp.MustCompile(`^\(line \d+:\d+\): `)
 
 var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]+)"`)
 
-func (v *Validator) typed(o object.Object) ([]Problem, runtime.Object) {
-	data, err := json.Marshal(o.Body)
-	if err != nil {
-		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
-	}
+func (v *Validator) typed(o object.Object, data []byte) ([]Problem, runtime.Object) {
 	obj, _, err := v.codec.Decode(data, nil, nil)
 	if err == nil {
 		return nil, obj

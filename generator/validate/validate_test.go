@@ -202,3 +202,41 @@ func BenchmarkValidateReference(b *testing.B) {
 		}
 	}
 }
+
+// TestRepeatedObjects: the validator remembers only objects that passed.
+// A broken object is reported every time it is seen, and an object that
+// passed before still brings its decoded value to the cross-object checks
+// (a Service validated twice still finds the Deployment it selects).
+func TestRepeatedObjects(t *testing.T) {
+	res := reference(t)
+	v, err := validate.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := res.Objects["prod"]
+	for i := 0; i < 2; i++ {
+		if ps := v.Objects(objs); len(ps) != 0 {
+			t.Fatalf("pass %d: %v", i, ps)
+		}
+	}
+	o := find(t, res, object.ACK, "Deployment", "style-transfer-tf")
+	at(o.Body, "spec")["replica"] = 3
+	for i := 0; i < 2; i++ {
+		if ps := v.Object(o); len(ps) != 1 || ps[0].Path != "spec.replica" {
+			t.Fatalf("pass %d: %v", i, ps)
+		}
+	}
+	// Without its Deployments, every selecting Service is reported, on the
+	// first and on a repeated pass.
+	var services []object.Object
+	for _, o := range objs {
+		if o.Kind() == "Service" {
+			services = append(services, o)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if ps := v.Objects(services); len(ps) == 0 || !strings.Contains(ps[0].Message, "selects no pods") {
+			t.Fatalf("pass %d: %v", i, ps)
+		}
+	}
+}
