@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -62,14 +63,44 @@ type Result struct {
 }
 
 // Index maps CUE paths (model.Path spelling) to the position of the value
-// in the user's files.
-type Index map[string]diag.Pos
+// in the user's files. Positions are only needed to report a finding, and
+// indexing walks a second build of the whole package, so a loaded
+// platform's index is built on the first Lookup. The zero Index is empty.
+// It is safe for concurrent use.
+type Index struct{ p *positions }
+
+type positions struct {
+	once  sync.Once
+	build func() map[string]diag.Pos
+	m     map[string]diag.Pos
+}
+
+// lazyIndex returns an Index built by build on first use.
+func lazyIndex(build func() map[string]diag.Pos) Index {
+	return Index{&positions{build: build}}
+}
+
+// eagerIndex returns an Index of m.
+func eagerIndex(m map[string]diag.Pos) Index { return Index{&positions{m: m}} }
+
+func (ix Index) positions() map[string]diag.Pos {
+	if ix.p == nil {
+		return nil
+	}
+	ix.p.once.Do(func() {
+		if ix.p.build != nil {
+			ix.p.m, ix.p.build = ix.p.build(), nil
+		}
+	})
+	return ix.p.m
+}
 
 // Lookup returns the position of path, or of its nearest ancestor that has
 // one (a value filled in by a schema default has no user position).
 func (ix Index) Lookup(path string) diag.Pos {
+	m := ix.positions()
 	for p := path; ; p = model.Parent(p) {
-		if pos, ok := ix[p]; ok && pos.IsValid() {
+		if pos, ok := m[p]; ok && pos.IsValid() {
 			return pos
 		}
 		if p == "" {
@@ -108,9 +139,13 @@ func load1(opts Options) (*Result, error) {
 		return nil, err
 	}
 	ctx := cuecontext.New()
-	positions := func() Index {
-		ix := Index{}
-		if plain, err := buildPackage(ctx, platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
+	// The positions come from the package without the schema, where
+	// every value's position is the user's, built in a context of its own
+	// (a cue.Context is not safe for concurrent use, and the index may be
+	// built after load returns).
+	positions := func() map[string]diag.Pos {
+		ix := map[string]diag.Pos{}
+		if plain, err := buildPackage(cuecontext.New(), platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
 			index(ix, plain.value, "", setup)
 		}
 		return ix
@@ -122,7 +157,7 @@ func load1(opts Options) (*Result, error) {
 			// The platform embeds the schema, so schema conflicts show up
 			// here already; CUE cites only the schema for some of them (a
 			// list length): point at the user's value first.
-			return nil, withIndex(l, positions())
+			return nil, withIndex(l, eagerIndex(positions()))
 		}
 		return nil, err
 	}
@@ -134,7 +169,7 @@ func load1(opts Options) (*Result, error) {
 	if !def.Exists() {
 		return nil, fmt.Errorf("%s: no #Platform definition", setup.display(setup.vendorDir))
 	}
-	ix := positions()
+	ix := lazyIndex(positions)
 	// The platform embeds #Platform in a file with
 	// @experiment(explicitopen) (checked by prepare), which closes it as
 	// def.Unify would; unifying once more would cost a second evaluation
@@ -143,12 +178,16 @@ func load1(opts Options) (*Result, error) {
 	if err := v.Validate(cue.Concrete(true), cue.Final(), cue.All()); err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
 	}
-	if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
-		return nil, withIndex(l, ix)
-	}
 	data, err := v.MarshalJSON()
 	if err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
+	}
+	// An integer beyond int64 has at least 19 digits: walk the value for
+	// its path only when the JSON holds such a run of digits.
+	if longDigits.Match(data) {
+		if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
+			return nil, withIndex(l, ix)
+		}
 	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -162,6 +201,8 @@ func load1(opts Options) (*Result, error) {
 	}
 	return &Result{Platform: &p, Positions: ix, Root: opts.Root, Warnings: setup.warnings}, nil
 }
+
+var longDigits = regexp.MustCompile(`[0-9]{19}`)
 
 type built struct {
 	inst  *build.Instance
@@ -251,7 +292,7 @@ func inUserFiles(d diag.Diagnostic, ix Index) bool {
 }
 
 // index records the position of every field of v under its model.Path.
-func index(ix Index, v cue.Value, path string, s *setup) {
+func index(ix map[string]diag.Pos, v cue.Value, path string, s *setup) {
 	if pos := diag.FromToken(s.root, v.Pos()); pos.IsValid() && s.isUser(pos) {
 		ix[path] = pos
 	}
