@@ -54,12 +54,13 @@ var RoutedWithoutAllow = rule(Rule{
 	ID: "AM0803", Name: "routed-without-allow", Family: "mesh", Scope: OnEnvironment,
 	Prevents: "routes that only ever see the default deny: a service routed in the mesh (tier routing or a waypoint) needs a declared caller or an exposure",
 	platform: func(c *Ctx, p *model.Platform) {
+		callers := p.CallerIndex()
 		for _, sn := range model.SortedKeys(p.Services) {
 			s := p.Services[sn]
 			if s.Routing == nil && !s.Waypoint {
 				continue
 			}
-			if s.Exposure != nil || len(p.Callers(sn)) > 0 {
+			if s.Exposure != nil || len(callers[sn]) > 0 {
 				continue
 			}
 			path := model.Path("services", sn, "waypoint")

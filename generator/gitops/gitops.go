@@ -1,10 +1,10 @@
 package gitops
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -226,19 +226,42 @@ func substitutions(r *model.Resolved, roots map[emit.Root][]object.Object) (map[
 	out := map[emit.Root][]SubstituteReference{}
 	for _, rt := range emit.SortedRoots(roots) {
 		for _, o := range roots[rt] {
-			b, err := json.Marshal(o.Body)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range placeholderRE.FindAllStringSubmatch(string(b), -1) {
-				if !keys[m[1]] {
-					return nil, fmt.Errorf("gitops: %s (from %s) carries %s, which no sso secretRef key provides", o.ID(), o.Origin, m[0])
+			var unknown []string
+			eachString(o.Body, func(s string) {
+				if !strings.Contains(s, "${") {
+					return
 				}
-				out[rt] = refs
+				for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+					if !keys[m[1]] {
+						unknown = append(unknown, m[0])
+					}
+					out[rt] = refs
+				}
+			})
+			if len(unknown) > 0 {
+				slices.Sort(unknown)
+				return nil, fmt.Errorf("gitops: %s (from %s) carries %s, which no sso secretRef key provides", o.ID(), o.Origin, strings.Join(slices.Compact(unknown), ", "))
 			}
 		}
 	}
 	return out, nil
+}
+
+// eachString calls f with every string of a JSON value: keys and values.
+func eachString(v any, f func(string)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, c := range v {
+			f(k)
+			eachString(c, f)
+		}
+	case []any:
+		for _, c := range v {
+			eachString(c, f)
+		}
+	case string:
+		f(v)
+	}
 }
 
 type renderer struct {

@@ -238,12 +238,20 @@ func (p *Platform) WaypointServiceAccount(s Service) string {
 
 // Callers returns the services that declare a call to service sn, sorted.
 func (p *Platform) Callers(sn string) []string {
-	var out []string
+	return p.CallerIndex()[sn]
+}
+
+// CallerIndex maps every called service to its callers (Callers of each),
+// in one pass over the calls: callers that loop over services use it
+// instead of Callers, which would make them quadratic.
+func (p *Platform) CallerIndex() map[string][]string {
+	out := map[string][]string{}
 	for _, cn := range SortedKeys(p.Services) {
+		seen := map[string]bool{}
 		for _, c := range p.Services[cn].Calls {
-			if c == sn {
-				out = append(out, cn)
-				break
+			if !seen[c] {
+				seen[c] = true
+				out[c] = append(out[c], cn)
 			}
 		}
 	}

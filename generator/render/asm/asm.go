@@ -31,6 +31,15 @@ type renderer struct {
 	r   *model.Resolved
 	out []object.Object
 	err error
+	// callers is r.CallerIndex(), built on first use.
+	callers map[string][]string
+}
+
+func (x *renderer) callerPrincipals(sn string) []string {
+	if x.callers == nil {
+		x.callers = x.r.CallerIndex()
+	}
+	return callerPrincipals(x.r, x.callers, sn)
 }
 
 // Render returns the ASM objects of r. r must have passed generator/check.
@@ -354,7 +363,7 @@ func (x *renderer) sso() {
 		ap := &security.AuthorizationPolicy{
 			Action: security.AuthorizationPolicy_ALLOW,
 			Rules: []*security.Rule{{From: []*security.Rule_From{{Source: &security.Source{
-				RequestPrincipals: []string{"*"}, Principals: CallerPrincipals(r, sn)}}}}},
+				RequestPrincipals: []string{"*"}, Principals: x.callerPrincipals(sn)}}}}},
 		}
 		if r.IstioAtLeast(22) {
 			ref := []*typev1beta1.PolicyTargetReference{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: wp}}

@@ -21,8 +21,14 @@ const ModelMeshServiceLabel = "modelmesh-service"
 // service accounts of the services that declare the call, and the gateway
 // of its exposure. Sorted, unique.
 func CallerPrincipals(r *model.Resolved, sn string) []string {
+	return callerPrincipals(r, r.CallerIndex(), sn)
+}
+
+// callerPrincipals is CallerPrincipals with the platform's CallerIndex
+// built once by the caller (rendering asks for every service).
+func callerPrincipals(r *model.Resolved, index map[string][]string, sn string) []string {
 	set := map[string]bool{}
-	for _, c := range r.Callers(sn) {
+	for _, c := range index[sn] {
 		set[r.Principal(r.Namespaces.App, r.Services[c].ServiceAccount)] = true
 	}
 	if e := r.Services[sn].Exposure; e != nil {
@@ -67,7 +73,7 @@ func (x *renderer) authorization() {
 	x.istio(UnitRouting, "namespaces.app", api, "AuthorizationPolicy", ns, DefaultDeny, &security.AuthorizationPolicy{}, nil)
 	for _, sn := range model.SortedKeys(r.Services) {
 		s := r.Services[sn]
-		callers := CallerPrincipals(r, sn)
+		callers := x.callerPrincipals(sn)
 		origin := model.Path("services", sn, "calls")
 		port := &security.Rule_To{Operation: &security.Operation{Ports: []string{strconv.Itoa(int(s.Port))}}}
 		l4 := callers
