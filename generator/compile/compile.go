@@ -2,7 +2,6 @@ package compile
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 
 	"github.com/aimesh/aimesh/generator/check"
@@ -22,6 +21,10 @@ type Options struct {
 	Load load.Options
 	// Envs lists the environments to compile; empty means all.
 	Envs []string
+	// ObjectsOnly renders, checks and validates the objects but does not
+	// lay them out as files (Result.Tree stays empty): what aimesh diff
+	// needs, without the cost of encoding every object as YAML.
+	ObjectsOnly bool
 }
 
 // Result is a successful compilation.
@@ -40,11 +43,15 @@ func Compile(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FromLoaded(res, opts.Envs)
+	return fromLoaded(res, opts.Envs, !opts.ObjectsOnly)
 }
 
 // FromLoaded compiles an already loaded platform.
 func FromLoaded(res *load.Result, envs []string) (*Result, error) {
+	return fromLoaded(res, envs, true)
+}
+
+func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 	p := res.Platform
 	all := p.EnvNames()
 	if len(envs) == 0 {
@@ -62,7 +69,9 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: append(append(diag.List{}, res.Warnings...), findings.Warnings()...)}
 	// Environments are independent once the CUE is evaluated and checked:
 	// render, validate and lay them out concurrently (nothing below
-	// touches the cue.Context), then merge in environment order.
+	// touches the cue.Context), then merge in environment order. All of
+	// them run at once: with three environments on two cores, running two
+	// and then the third would leave a core idle for a third of the time.
 	type envResult struct {
 		objs []object.Object
 		tree emit.Tree
@@ -70,16 +79,13 @@ func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 	}
 	results := make([]envResult, len(envs))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, env := range envs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			r := &results[i]
 			r.objs, r.err = Render(res, env)
-			if r.err == nil {
+			if r.err == nil && layout {
 				r.tree, r.err = emit.Build(env, r.objs)
 			}
 		}()

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -234,8 +235,66 @@ func splitDocs(data []byte) ([]map[string]any, error) {
 }
 
 // normalize turns a decoded object into plain JSON values, numbers as
-// json.Number, so both versions compare alike whatever decoded them.
+// json.Number, so both versions compare alike whatever decoded them: what
+// a JSON round trip with UseNumber gives (roundTrip), copied directly
+// when the body holds only plain values (most of the cost of a diff at
+// scale was the round trip).
 func normalize(body map[string]any) (map[string]any, error) {
+	if v, ok := plainJSON(body); ok {
+		return v.(map[string]any), nil
+	}
+	return roundTrip(body)
+}
+
+// plainJSON copies v with its numbers as json.Number spelled as
+// encoding/json spells them. It returns false for anything a round trip
+// would change otherwise (invalid UTF-8, other types).
+func plainJSON(v any) (any, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, c := range v {
+			cv, ok := plainJSON(c)
+			if !ok || !utf8.ValidString(k) {
+				return nil, false
+			}
+			out[k] = cv
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(v))
+		for i, c := range v {
+			cv, ok := plainJSON(c)
+			if !ok {
+				return nil, false
+			}
+			out[i] = cv
+		}
+		return out, true
+	case string:
+		return v, utf8.ValidString(v)
+	case bool, nil:
+		return v, true
+	case json.Number:
+		return v, json.Valid([]byte(v))
+	case int:
+		return json.Number(strconv.FormatInt(int64(v), 10)), true
+	case int32:
+		return json.Number(strconv.FormatInt(int64(v), 10)), true
+	case int64:
+		return json.Number(strconv.FormatInt(v, 10)), true
+	case float64:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, false
+		}
+		return json.Number(b), true
+	}
+	return nil, false
+}
+
+// roundTrip is normalize through encoding/json.
+func roundTrip(body map[string]any) (map[string]any, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
@@ -289,7 +348,7 @@ func (e *CompileError) Unwrap() error { return e.Err }
 // RenderWorktree compiles the platform described by opts (as aimesh
 // generate would, all environments) and renders the result.
 func RenderWorktree(opts load.Options) (*Manifests, error) {
-	res, err := compile.Compile(compile.Options{Load: opts})
+	res, err := compile.Compile(compile.Options{Load: opts, ObjectsOnly: true})
 	if err != nil {
 		return nil, &CompileError{Version: "working tree", Err: err}
 	}
@@ -361,7 +420,7 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 	o := opts
 	o.Root = tmp
 	o.PlatformDir, o.SchemaDir = platform, schemas
-	res, err := compile.Compile(compile.Options{Load: o})
+	res, err := compile.Compile(compile.Options{Load: o, ObjectsOnly: true})
 	if err != nil {
 		return nil, &CompileError{Version: ref, Err: err}
 	}
