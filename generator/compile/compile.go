@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sync"
 
 	"github.com/aimesh/aimesh/generator/check"
@@ -39,11 +40,30 @@ type Result struct {
 // Compile runs the whole data path. An invalid platform returns a
 // diag.List holding every error.
 func Compile(opts Options) (*Result, error) {
+	// The CUE evaluation runs on one core: meanwhile, compile the schemas
+	// validation will need on the other.
+	go func() {
+		if v, err := validate.Default(); err == nil {
+			v.Warm(nil, likelyKinds...)
+		}
+	}()
 	res, err := load.Load(opts.Load)
 	if err != nil {
 		return nil, err
 	}
 	return fromLoaded(res, opts.Envs, !opts.ObjectsOnly)
+}
+
+// likelyKinds are the custom resource kinds whose schemas take longest to
+// compile and that most platforms render (TestLikelyKinds keeps the list
+// within what the reference app renders). Warming them is only a head
+// start: any other kind is compiled when first validated.
+var likelyKinds = []schema.GroupVersionKind{
+	{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"},
+	{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway"},
+	{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"},
+	{Group: "istio.alibabacloud.com", Version: "v1beta1", Kind: "IstioGateway"},
+	{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"},
 }
 
 // FromLoaded compiles an already loaded platform.

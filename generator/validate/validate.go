@@ -16,6 +16,7 @@ import (
 	security "istio.io/api/security/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8sjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/client-go/kubernetes/scheme"
 
@@ -97,8 +98,27 @@ func New() (*Validator, error) {
 	return &Validator{schemas: s, codec: codec}, nil
 }
 
-// Objects validates every object and returns the problems sorted.
+// Warm compiles, in parallel, the schemas of the custom resource kinds
+// among objs and of the kinds listed, and returns when they are built.
+func (v *Validator) Warm(objs []object.Object, kinds ...schema.GroupVersionKind) {
+	seen := map[schema.GroupVersionKind]bool{}
+	for _, k := range kinds {
+		seen[k] = true
+	}
+	for _, o := range objs {
+		seen[o.GVK()] = true
+	}
+	gvks := make([]schema.GroupVersionKind, 0, len(seen))
+	for k := range seen {
+		gvks = append(gvks, k)
+	}
+	v.schemas.Warm(gvks...)
+}
+
+// Objects validates every object and returns the problems sorted. The
+// schemas of the kinds among objs are compiled in parallel first (Warm).
 func (v *Validator) Objects(objs []object.Object) []Problem {
+	v.Warm(objs)
 	var out []Problem
 	decoded := map[int]runtime.Object{}
 	for i, o := range objs {

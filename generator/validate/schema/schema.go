@@ -179,6 +179,25 @@ func (v *Validator) Knows(gvk k8sschema.GroupVersionKind) bool {
 	return ok
 }
 
+// Warm compiles the schemas of the given kinds, each in a goroutine of
+// its own, and returns when all are built. Validation compiles a kind on
+// first use; warming the kinds about to be validated builds them in
+// parallel instead of one after the other (the InferenceService schema
+// alone takes ~0.15 s). Unknown kinds are ignored.
+func (v *Validator) Warm(gvks ...k8sschema.GroupVersionKind) {
+	var wg sync.WaitGroup
+	for _, gvk := range gvks {
+		if lk, ok := v.kinds[gvk]; ok {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = lk.schema() // an error is reported by Validate
+			}()
+		}
+	}
+	wg.Wait()
+}
+
 // Kinds returns the GroupVersionKinds v validates, sorted.
 func (v *Validator) Kinds() []k8sschema.GroupVersionKind {
 	out := make([]k8sschema.GroupVersionKind, 0, len(v.kinds))
