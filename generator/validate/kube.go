@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sort"
 	"strconv"
 
@@ -398,7 +399,7 @@ func sortedKeys(m map[string]string) []string {
 // at least one workload of its namespace, and a named targetPort is a
 // container port of each of them. The API server accepts such a Service;
 // it then has no endpoints (the variantLabel collision of issue 9).
-func selectsPods(objs []object.Object, decoded map[int]runtime.Object) []Problem {
+func selectsPods(objs []object.Object, refs map[int]*podRef) []Problem {
 	type workload struct {
 		ns     string
 		labels map[string]string
@@ -406,30 +407,17 @@ func selectsPods(objs []object.Object, decoded map[int]runtime.Object) []Problem
 	}
 	var ws []workload
 	for i, o := range objs {
-		var t *corev1.PodTemplateSpec
-		switch d := decoded[i].(type) {
-		case *appsv1.Deployment:
-			t = &d.Spec.Template
-		default:
-			continue
+		if r := refs[i]; r != nil && r.workload {
+			ws = append(ws, workload{ns: o.Namespace(), labels: r.labels, ports: r.ports})
 		}
-		w := workload{ns: o.Namespace(), labels: t.Labels, ports: map[string]bool{}}
-		for _, c := range t.Spec.Containers {
-			for _, p := range c.Ports {
-				if p.Name != "" {
-					w.ports[p.Name] = true
-				}
-			}
-		}
-		ws = append(ws, w)
 	}
 	var out []Problem
 	for i, o := range objs {
-		s, ok := decoded[i].(*corev1.Service)
-		if !ok || len(s.Spec.Selector) == 0 {
+		r := refs[i]
+		if r == nil || r.workload || len(r.selector) == 0 {
 			continue
 		}
-		sel := labels.SelectorFromSet(s.Spec.Selector)
+		sel := labels.SelectorFromSet(r.selector)
 		var matched []workload
 		for _, w := range ws {
 			if w.ns == o.Namespace() && sel.Matches(labels.Set(w.labels)) {
@@ -441,18 +429,56 @@ func selectsPods(objs []object.Object, decoded map[int]runtime.Object) []Problem
 				Message: fmt.Sprintf("selects no pods: no Deployment in namespace %q has pod labels matching %s", o.Namespace(), sel.String())})
 			continue
 		}
-		for j, p := range s.Spec.Ports {
-			if p.TargetPort.Type != 1 {
+		for j, name := range r.targetPorts {
+			if name == "" {
 				continue
 			}
 			for _, w := range matched {
-				if !w.ports[p.TargetPort.StrVal] {
+				if !w.ports[name] {
 					out = append(out, Problem{Object: o, Layer: LayerKube, Path: fmt.Sprintf("spec.ports[%d].targetPort", j),
-						Message: fmt.Sprintf("named port %q is not a container port of a selected pod", p.TargetPort.StrVal)})
+						Message: fmt.Sprintf("named port %q is not a container port of a selected pod", name)})
 					break
 				}
 			}
 		}
 	}
 	return out
+}
+
+// podRef is what selectsPods needs of a decoded Deployment (pod labels
+// and named container ports) or Service (selector and named targetPorts,
+// "" for a number): kept instead of the decoded value, which would hold
+// every remembered object's whole typed form in memory.
+type podRef struct {
+	workload    bool
+	labels      map[string]string
+	ports       map[string]bool
+	selector    map[string]string
+	targetPorts []string
+}
+
+func refOf(obj runtime.Object) *podRef {
+	switch d := obj.(type) {
+	case *appsv1.Deployment:
+		r := &podRef{workload: true, labels: d.Spec.Template.Labels, ports: map[string]bool{}}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			for _, p := range c.Ports {
+				if p.Name != "" {
+					r.ports[p.Name] = true
+				}
+			}
+		}
+		return r
+	case *corev1.Service:
+		r := &podRef{selector: d.Spec.Selector}
+		for _, p := range d.Spec.Ports {
+			name := ""
+			if p.TargetPort.Type == intstr.String {
+				name = p.TargetPort.StrVal
+			}
+			r.targetPorts = append(r.targetPorts, name)
+		}
+		return r
+	}
+	return nil
 }

@@ -72,7 +72,7 @@ type Validator struct {
 type verdict struct {
 	once   sync.Once
 	passed bool
-	obj    runtime.Object // the decoded value of a built-in kind that passed
+	ref    *podRef // of a Deployment or Service
 }
 
 var (
@@ -120,15 +120,15 @@ func (v *Validator) Warm(objs []object.Object, kinds ...schema.GroupVersionKind)
 func (v *Validator) Objects(objs []object.Object) []Problem {
 	v.Warm(objs)
 	var out []Problem
-	decoded := map[int]runtime.Object{}
+	refs := map[int]*podRef{}
 	for i, o := range objs {
-		ps, obj := v.memoized(o)
+		ps, ref := v.memoized(o)
 		out = append(out, ps...)
-		if obj != nil {
-			decoded[i] = obj
+		if ref != nil {
+			refs[i] = ref
 		}
 	}
-	out = append(out, selectsPods(objs, decoded)...)
+	out = append(out, selectsPods(objs, refs)...)
 	out = append(out, gatewayOwners(objs)...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -149,9 +149,10 @@ func (v *Validator) Object(o object.Object) []Problem {
 	return ps
 }
 
-// memoized is object, skipped for a body that already passed. The
-// decoded value it returns may be shared: callers only read it.
-func (v *Validator) memoized(o object.Object) ([]Problem, runtime.Object) {
+// memoized is object, skipped for a body that already passed. It
+// returns what the cross-object checks need of a Deployment or Service
+// that decoded (nil otherwise); callers only read it.
+func (v *Validator) memoized(o object.Object) ([]Problem, *podRef) {
 	data, err := json.Marshal(o.Body)
 	if err != nil {
 		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
@@ -159,21 +160,24 @@ func (v *Validator) memoized(o object.Object) ([]Problem, runtime.Object) {
 	e, _ := v.seen.LoadOrStore(sha256.Sum256(data), &verdict{})
 	vd := e.(*verdict)
 	var ps []Problem
-	var obj runtime.Object
+	var ref *podRef
 	computed := false
 	vd.once.Do(func() {
+		var obj runtime.Object
 		ps, obj = v.object(o, data)
-		vd.passed, vd.obj, computed = len(ps) == 0, obj, true
+		ref = refOf(obj)
+		vd.passed, vd.ref, computed = len(ps) == 0, ref, true
 	})
 	switch {
 	case computed:
-		return ps, obj
+		return ps, ref
 	case vd.passed:
-		return nil, vd.obj
+		return nil, vd.ref
 	}
 	// A body that failed is validated again for each object that has it,
 	// so that every problem names its own object.
-	return v.object(o, data)
+	ps, obj := v.object(o, data)
+	return ps, refOf(obj)
 }
 
 // object validates one object, whose JSON is data, and returns the

@@ -205,7 +205,7 @@ func BenchmarkValidateReference(b *testing.B) {
 
 // TestRepeatedObjects: the validator remembers only objects that passed.
 // A broken object is reported every time it is seen, and an object that
-// passed before still brings its decoded value to the cross-object checks
+// passed before still brings its pod labels and selector to the cross-object checks
 // (a Service validated twice still finds the Deployment it selects).
 func TestRepeatedObjects(t *testing.T) {
 	res := reference(t)
