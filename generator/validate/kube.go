@@ -405,10 +405,17 @@ func selectsPods(objs []object.Object, refs map[int]*podRef) []Problem {
 		labels map[string]string
 		ports  map[string]bool
 	}
-	var ws []workload
+	// Workloads by namespace and pod label: a Service's candidates are
+	// those carrying the least common pair of its selector, so the check
+	// stays linear in the number of objects (a selector matches few pods).
+	type pair struct{ ns, key, value string }
+	byLabel := map[pair][]workload{}
 	for i, o := range objs {
 		if r := refs[i]; r != nil && r.workload {
-			ws = append(ws, workload{ns: o.Namespace(), labels: r.labels, ports: r.ports})
+			w := workload{ns: o.Namespace(), labels: r.labels, ports: r.ports}
+			for k, v := range r.labels {
+				byLabel[pair{w.ns, k, v}] = append(byLabel[pair{w.ns, k, v}], w)
+			}
 		}
 	}
 	var out []Problem
@@ -418,9 +425,17 @@ func selectsPods(objs []object.Object, refs map[int]*podRef) []Problem {
 			continue
 		}
 		sel := labels.SelectorFromSet(r.selector)
+		var candidates []workload
+		first := true
+		for k, v := range r.selector {
+			c := byLabel[pair{o.Namespace(), k, v}]
+			if first || len(c) < len(candidates) {
+				candidates, first = c, false
+			}
+		}
 		var matched []workload
-		for _, w := range ws {
-			if w.ns == o.Namespace() && sel.Matches(labels.Set(w.labels)) {
+		for _, w := range candidates {
+			if sel.Matches(labels.Set(w.labels)) {
 				matched = append(matched, w)
 			}
 		}
