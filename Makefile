@@ -58,6 +58,7 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) -parallel=1 ./generator/load
 	$(GO) test -run='^$$' -fuzz='^FuzzParseONNX$$' -fuzztime=$(FUZZTIME) -parallel=1 ./generator/modelstore
+	$(GO) test -run='^$$' -fuzz='^FuzzEncodeYAML$$' -fuzztime=$(FUZZTIME) -parallel=1 ./generator/emit
 
 # Upstream Istio's own validation (the admission webhook's code, from
 # istio.io/istio; its own Go module so that its pins stay out of go.mod) over

@@ -88,7 +88,11 @@ func marshalBody(body map[string]any) ([]byte, error) {
 	enc := e.(*encoded)
 	enc.once.Do(func() {
 		if v, ok := yamlValue(body); ok {
-			enc.yaml, enc.err = yamlv2.Marshal(v)
+			if y, ok := encodeYAML(v.(map[string]any)); ok {
+				enc.yaml = y
+			} else {
+				enc.yaml, enc.err = yamlv2.Marshal(v)
+			}
 		} else {
 			enc.yaml, enc.err = yaml.Marshal(body)
 		}
