@@ -19,7 +19,7 @@ var yamlDocs = []string{
 	`{"spec":{"ports":[{"port":8000,"name":"http-8000"},{"port":80}],"weird key":{"1":2,"10":3,"9":4,"a.b/c":"d","a10":1,"a9":2,"a09":3,"B":1,"b":2,"_x":3,"-y":4,"é":5,"01":6,"001":7}}}`,
 	`{"l":[[1,2],[],[[3]],{},[{"a":[{"b":[[]]}]}]],"m":[{"a":{},"b":[]},{"c":{"d":{"e":[1]}}}]}`,
 	`{"long":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","nested":{"deeper":{"deepest":{"text":"the quick brown fox jumps over the lazy dog and keeps going"}}}}`,
-	`{"x":{"k":"v: w","k2":"[a]","k3":"{b}","k4":"a,b","k5":"|","k6":">","k7":"%","k8":"` + "`" + `x","k9":"\u2028","k10":"\u0007","k11":"CamelCase","k12":"path/to/file.txt","k13":"1.2.3","k14":".5","k15":"+1","k16":"0o17","k17":"0b101","k18":"1_000","k19":".inf","k20":"-.Inf","k21":".NaN","k22":"2001-12-14","k23":"=","k24":"<<"}}`,
+	`{"x":{"k":"v: w","k2":"[a]","k3":"{b}","k4":"a,b","k5":"|","k6":">","k7":"%","k8":"` + "`" + `x","k10":"\u0007","k11":"CamelCase","k12":"path/to/file.txt","k13":"1.2.3","k14":".5","k15":"+1","k16":"0o17","k17":"0b101","k18":"1_000","k19":".inf","k20":"-.Inf","k21":".NaN","k22":"2001-12-14","k23":"=","k24":"<<"}}`,
 }
 
 func decodeDoc(t testing.TB, d string) map[string]any {
@@ -125,6 +125,7 @@ func TestEncodeYAMLEdgeCases(t *testing.T) {
 	// What yaml.v2 would write over several lines is left to it.
 	for _, d := range []string{
 		`{"a":"multi\nline\n"}`,
+		`{"a":"line\u2028separator"}`,
 		`{"spaced":"a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s t u v w x y z"}`,
 		`{"a":{"b":"` + strings.Repeat("word ", 20) + `"}}`,
 		`{"` + strings.Repeat("k", 200) + `":1}`,
