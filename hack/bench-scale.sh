@@ -37,12 +37,19 @@ for n in "${sizes[@]}"; do
 	(cd "$dir" && measure generate "$WORK/aimesh" generate --all)
 	(cd "$dir" && rm -rf overlays.prev && cp -r overlays overlays.prev && measure regenerate "$WORK/aimesh" generate --all)
 	echo "  files      $(find "$dir/overlays" -type f | wc -l) ($(du -sm "$dir/overlays" | cut -f1) MiB)"
-	# Every root a GitOps object syncs: Flux spec.path and Argo CD spec.source.path.
-	roots=$(grep -h -E '^    path: |^  path: ' "$dir"/overlays/*/gitops/*.yaml | sed -E 's/^ *path: (\.\/)?//' | sort -u)
+	# Every root a GitOps object syncs: Flux spec.path and Argo CD
+	# spec.source.path, of the objects in gitops/ (one file each, or the
+	# resources.yaml of its shards) and of the root objects in bootstrap/.
+	roots=$(cat "$dir"/overlays/*/gitops/*.yaml "$dir"/overlays/*/bootstrap/*.yaml \
+		$(find "$dir"/overlays/*/gitops -mindepth 2 -name resources.yaml) |
+		grep -h -E '^    path: |^  path: ' | sed -E 's/^ *path: (\.\/)?//' | sort -u)
 	total=$(echo "$roots" | wc -l)
 	if [[ $n -gt 1000 ]]; then
-		# Above 1,000 models, build the 10 roots listing the most resources.
-		roots=$(for r in $roots; do echo "$(grep -c '^- ' "$dir/$r/kustomization.yaml") $r"; done | sort -rn | head -10 | cut -d' ' -f2)
+		# Above 1,000 models, build the 10 roots holding the most objects
+		# (top-level kinds in their files; a shard is one multi-document file).
+		roots=$(for r in $roots; do
+			echo "$(find "$dir/$r" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml -exec cat {} + | grep -c '^kind: ') $r"
+		done | sort -rn | head -10 | cut -d' ' -f2)
 	fi
 	slow=0 slowcpu=0 slowroot="" count=0 maxres=0
 	for r in $roots; do

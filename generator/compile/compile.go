@@ -158,7 +158,7 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
 	}
 	objs = append(objs, g...)
-	b, err := gitops.RenderBootstrap(r)
+	b, err := gitops.RenderBootstrap(r, g)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
 	}

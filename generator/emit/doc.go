@@ -1,8 +1,8 @@
 // Package emit owns the last step of generate: it turns rendered objects
 // into a file tree (one YAML file per object with sorted keys, a
 // DO-NOT-EDIT header, LF endings, kustomization.yaml per unit and target,
-// objects in apply order; units over MaxRootResources split into stable
-// shards, see Roots) and writes that tree atomically: the new tree is
+// objects in apply order; units, and the GitOps objects of <env>/gitops,
+// over MaxRootResources split into stable shards, see Roots) and writes that tree atomically: the new tree is
 // written beside the old one and swapped in with renames, so a failed run
 // leaves the previous output untouched and stale files vanish by
 // construction. It is the only package that writes or deletes: it deletes

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/aimesh/aimesh/generator/render/object"
 )
 
@@ -17,13 +19,16 @@ import (
 // second (docs/performance.md has the measurements).
 const MaxRootResources = 250
 
-// InitShard is the shard of a sharded unit that holds its Namespaces and
-// CustomResourceDefinitions: the objects the other shards of the unit
-// need to exist first. The other shards depend on it.
+// InitShard is the shard of a sharded root that holds the objects the
+// other shards need to exist first: the Namespaces and
+// CustomResourceDefinitions of an ACK or ASM unit, the Flux GitRepository
+// of the gitops target. The other shards depend on it.
 const InitShard = "init"
 
 // Root is one kustomization root that a GitOps engine syncs: a whole unit
-// (Shard empty) or one shard of a large unit.
+// (Shard empty) or one shard of a large unit. The GitOps objects of an
+// environment (target object.GitOps) form one unit with an empty name,
+// <env>/gitops, which the bootstrap root objects sync.
 type Root struct {
 	Target object.Target
 	Unit   string
@@ -31,21 +36,19 @@ type Root struct {
 }
 
 // Dir is the root's directory below the environment:
-// <target>/<unit>[/<shard>].
-func (r Root) Dir() string {
-	d := string(r.Target) + "/" + r.Unit
-	if r.Shard != "" {
-		d += "/" + r.Shard
-	}
-	return d
-}
+// <target>[/<unit>][/<shard>].
+func (r Root) Dir() string { return r.join("/") }
 
-// String is <target>-<unit>[-<shard>], the suffix of the names of the
+// String is <target>[-<unit>][-<shard>], the suffix of the names of the
 // GitOps objects that sync the root.
-func (r Root) String() string {
-	s := string(r.Target) + "-" + r.Unit
-	if r.Shard != "" {
-		s += "-" + r.Shard
+func (r Root) String() string { return r.join("-") }
+
+func (r Root) join(sep string) string {
+	s := string(r.Target)
+	for _, p := range []string{r.Unit, r.Shard} {
+		if p != "" {
+			s += sep + p
+		}
 	}
 	return s
 }
@@ -53,13 +56,36 @@ func (r Root) String() string {
 // ShardName is the name of hash bucket i of a sharded unit.
 func ShardName(i int) string { return fmt.Sprintf("shard-%03d", i) }
 
-// initKinds are applied before anything else of their unit.
+// initKinds are applied before anything else of their ACK or ASM unit.
 var initKinds = map[string]bool{"Namespace": true, "CustomResourceDefinition": true}
 
-// Roots groups ACK and ASM objects by sync root. A unit with at most
-// MaxRootResources objects is one root. A larger unit is split:
+// syncKinds are the objects of the gitops target that sync a root (Argo
+// CD Applications, Flux Kustomizations); any other object there (the Flux
+// GitRepository they read from) is needed first and goes to the init
+// shard. The groups are those of generator/gitops (ArgoCDAPIVersion,
+// FluxKustomizeAPIVersion), which imports this package.
+var syncKinds = map[schema.GroupKind]bool{
+	{Group: "argoproj.io", Kind: "Application"}:                   true,
+	{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}: true,
+}
+
+// initObject reports whether o goes to the init shard of its unit.
+func initObject(o object.Object) bool {
+	if o.Target == object.GitOps {
+		return !syncKinds[o.GVK().GroupKind()]
+	}
+	return initKinds[o.Kind()]
+}
+
+// Roots groups objects by sync root, one unit per target and unit name:
+// the units of ACK and ASM, and the GitOps objects of the environment
+// (unit ""). A unit with at most MaxRootResources objects is one root. A
+// larger unit is split:
 //
-//   - its Namespaces and CustomResourceDefinitions go to the shard "init";
+//   - the objects the others need first go to the shard "init": the
+//     Namespaces and CustomResourceDefinitions of an ACK or ASM unit;
+//     in the gitops target, everything that is not an Argo CD
+//     Application or Flux Kustomization (the GitRepository);
 //   - every other object goes to the bucket hash(group, kind, namespace,
 //     name) mod n, named shard-NNN, where n is the smallest power of two
 //     that keeps the buckets at half the bound on average
@@ -86,7 +112,7 @@ func Roots(objs []object.Object) map[Root][]object.Object {
 		var first, rest []object.Object
 		var hashes []uint32
 		for _, o := range os {
-			if initKinds[o.Kind()] {
+			if initObject(o) {
 				first = append(first, o)
 				continue
 			}
@@ -96,30 +122,38 @@ func Roots(objs []object.Object) map[Root][]object.Object {
 		if len(first) > 0 {
 			out[Root{u.Target, u.Unit, InitShard}] = first
 		}
-		n := 1
-		for n*MaxRootResources < 2*len(rest) {
-			n *= 2
-		}
-		for {
-			counts := make([]int, n)
-			ok := true
-			for _, h := range hashes {
-				counts[h%uint32(n)]++
-				if counts[h%uint32(n)] > MaxRootResources {
-					ok = false
-				}
-			}
-			if ok {
-				break
-			}
-			n *= 2
-		}
+		n := buckets(hashes)
 		for i, o := range rest {
 			r := Root{u.Target, u.Unit, ShardName(int(hashes[i] % uint32(n)))}
 			out[r] = append(out[r], o)
 		}
 	}
 	return out
+}
+
+// buckets returns the number of hash buckets for objects of the given
+// identity hashes: the smallest power of two n with
+// n·MaxRootResources ≥ 2·len(hashes) under which no bucket exceeds
+// MaxRootResources.
+func buckets(hashes []uint32) int {
+	n := 1
+	for n*MaxRootResources < 2*len(hashes) {
+		n *= 2
+	}
+	for {
+		counts := make([]int, n)
+		ok := true
+		for _, h := range hashes {
+			counts[h%uint32(n)]++
+			if counts[h%uint32(n)] > MaxRootResources {
+				ok = false
+			}
+		}
+		if ok {
+			return n
+		}
+		n *= 2
+	}
 }
 
 func identityHash(o object.Object) uint32 {

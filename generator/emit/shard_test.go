@@ -158,3 +158,178 @@ func TestBuildSharded(t *testing.T) {
 		t.Errorf("shard files hold %d objects, want 601 (a Namespace and 600 ConfigMaps)", total)
 	}
 }
+
+// gitopsObjects returns a Flux GitRepository (when repo is set), apps
+// Argo CD Applications and ks Flux Kustomizations of the gitops target.
+func gitopsObjects(repo bool, apps, ks int) []object.Object {
+	obj := func(apiVersion, kind, name string) object.Object {
+		return object.Object{Target: object.GitOps, Body: map[string]any{
+			"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"name": name, "namespace": "gitops"}}}
+	}
+	var out []object.Object
+	if repo {
+		out = append(out, obj("source.toolkit.fluxcd.io/v1", "GitRepository", "demo-dev"))
+	}
+	for i := 0; i < apps; i++ {
+		out = append(out, obj("argoproj.io/v1alpha1", "Application", fmt.Sprintf("demo-dev-ack-apps-shard-%03d", i)))
+	}
+	for i := 0; i < ks; i++ {
+		out = append(out, obj("kustomize.toolkit.fluxcd.io/v1", "Kustomization", fmt.Sprintf("demo-dev-ack-apps-shard-%03d", i)))
+	}
+	return out
+}
+
+// The GitOps objects of an environment are one unit, <env>/gitops, split
+// like an ACK or ASM unit: what the Applications and Kustomizations need
+// (the GitRepository) in init, the rest in hash buckets.
+func TestRootsGitOps(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		objs   []object.Object
+		init   int // objects in the init shard, -1: no init shard
+		shards int // most hash buckets; 0: not sharded
+	}{
+		{"flux at the bound", gitopsObjects(true, 0, MaxRootResources-1), 0, 0},
+		{"flux over the bound", gitopsObjects(true, 0, MaxRootResources), 1, 2},
+		{"argocd over the bound", gitopsObjects(false, MaxRootResources+1, 0), -1, 4},
+		{"both at 10,000 models", gitopsObjects(true, 700, 700), 1, 16},
+		// An object of the gitops target that syncs nothing is needed
+		// first, whatever its kind: it goes to init.
+		{"other kinds", append(gitopsObjects(false, MaxRootResources, 0), cmIn(object.GitOps, "settings")), 1, 2},
+		// A Kustomization of another group (kustomize's own) is not a sync
+		// object.
+		{"kustomize's Kustomization", append(gitopsObjects(false, MaxRootResources, 0), object.Object{Target: object.GitOps, Body: map[string]any{
+			"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "metadata": map[string]any{"name": "k"}}}), 1, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			roots := Roots(tc.objs)
+			seen := map[string]int{}
+			buckets := 0
+			for r, os := range roots {
+				if r.Target != object.GitOps || r.Unit != "" {
+					t.Errorf("root %+v: want target gitops, unit \"\"", r)
+				}
+				if len(os) > MaxRootResources {
+					t.Errorf("%s: %d resources, bound %d", r.Dir(), len(os), MaxRootResources)
+				}
+				for _, o := range os {
+					seen[o.ID()+" "+o.APIVersion()]++
+					sync := o.Kind() == "Application" && o.GVK().Group == "argoproj.io" ||
+						o.Kind() == "Kustomization" && o.GVK().Group == "kustomize.toolkit.fluxcd.io"
+					if r.Shard == InitShard && sync {
+						t.Errorf("init shard holds %s", o.ID())
+					}
+					if r.Shard != "" && r.Shard != InitShard && !sync {
+						t.Errorf("%s holds %s, which belongs in init", r.Shard, o.ID())
+					}
+				}
+				if r.Shard != "" && r.Shard != InitShard {
+					buckets++
+				}
+			}
+			for _, o := range tc.objs {
+				if n := seen[o.ID()+" "+o.APIVersion()]; n != 1 {
+					t.Errorf("%s is in %d roots, want 1", o.ID(), n)
+				}
+			}
+			if tc.shards == 0 {
+				if len(roots) != 1 || roots[Root{Target: object.GitOps}] == nil {
+					t.Errorf("roots %v, want gitops alone", SortedRoots(roots))
+				}
+				return
+			}
+			if got := len(roots[Root{object.GitOps, "", InitShard}]); tc.init == -1 && got != 0 || tc.init >= 0 && got != tc.init {
+				t.Errorf("init shard holds %d objects, want %d", got, tc.init)
+			}
+			if buckets == 0 || buckets > tc.shards {
+				t.Errorf("%d buckets, want 1 to %d", buckets, tc.shards)
+			}
+		})
+	}
+}
+
+func cmIn(target object.Target, name string) object.Object {
+	o := cm("", name)
+	o.Target = target
+	return o
+}
+
+func TestRootDir(t *testing.T) {
+	for _, tc := range []struct {
+		root        Root
+		dir, string string
+	}{
+		{Root{object.ACK, "apps", ""}, "ack/apps", "ack-apps"},
+		{Root{object.ACK, "apps", "shard-001"}, "ack/apps/shard-001", "ack-apps-shard-001"},
+		{Root{object.GitOps, "", ""}, "gitops", "gitops"},
+		{Root{object.GitOps, "", InitShard}, "gitops/init", "gitops-init"},
+		{Root{object.GitOps, "", "shard-000"}, "gitops/shard-000", "gitops-shard-000"},
+	} {
+		if got := tc.root.Dir(); got != tc.dir {
+			t.Errorf("%+v.Dir() = %q, want %q", tc.root, got, tc.dir)
+		}
+		if got := tc.root.String(); got != tc.string {
+			t.Errorf("%+v.String() = %q, want %q", tc.root, got, tc.string)
+		}
+	}
+}
+
+// Below the bound <env>/gitops holds one file per object; above it, the
+// shards of Roots, each one ShardFile and a kustomization, listed by
+// <env>/gitops/kustomization.yaml. Bootstrap objects stay flat.
+func TestBuildGitOps(t *testing.T) {
+	boot := object.Object{Target: "bootstrap", Body: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": map[string]any{"name": "root", "namespace": "argocd"}}}
+	for _, tc := range []struct {
+		name string
+		objs []object.Object
+	}{
+		{"unsharded", gitopsObjects(true, 100, 149)},
+		{"sharded", gitopsObjects(true, 200, 200)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Build("dev", append(append([]object.Object(nil), tc.objs...), boot))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := tr["dev/bootstrap/application-argocd-root.yaml"]; !ok {
+				t.Errorf("bootstrap not flat: %v", tr.Paths())
+			}
+			roots := Roots(tc.objs)
+			files := 0
+			for _, p := range tr.Paths() {
+				if strings.HasPrefix(p, "dev/gitops/") && !strings.HasSuffix(p, "/kustomization.yaml") {
+					files++
+				}
+			}
+			k := string(tr["dev/gitops/kustomization.yaml"])
+			if len(roots) == 1 {
+				if files != len(tc.objs) {
+					t.Errorf("%d files in dev/gitops, want one per object (%d)", files, len(tc.objs))
+				}
+				if _, ok := tr["dev/gitops/gitrepository-gitops-demo-dev.yaml"]; !ok || !strings.Contains(k, "- gitrepository-gitops-demo-dev.yaml\n") {
+					t.Errorf("no flat GitRepository file:\n%s", k)
+				}
+				return
+			}
+			if files != len(roots) {
+				t.Errorf("%d files in dev/gitops, want one %s per shard (%d)", files, ShardFile, len(roots))
+			}
+			var want strings.Builder
+			for _, r := range SortedRoots(roots) {
+				want.WriteString("- " + r.Shard + "\n")
+				dir := "dev/" + r.Dir()
+				data := string(tr[dir+"/"+ShardFile])
+				if n := strings.Count(data, "---\n"); n != len(roots[r]) {
+					t.Errorf("%s/%s holds %d documents, want %d", dir, ShardFile, n, len(roots[r]))
+				}
+				if !strings.Contains(string(tr[dir+"/kustomization.yaml"]), "resources:\n- "+ShardFile+"\n") {
+					t.Errorf("%s/kustomization.yaml:\n%s", dir, tr[dir+"/kustomization.yaml"])
+				}
+			}
+			if !strings.Contains(k, "resources:\n"+want.String()) || !strings.HasPrefix(want.String(), "- init\n") {
+				t.Errorf("dev/gitops/kustomization.yaml does not list\n%s:\n%s", want.String(), k)
+			}
+		})
+	}
+}

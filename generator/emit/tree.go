@@ -216,18 +216,21 @@ const ShardFile = "resources.yaml"
 // MaxRootResources objects is split into shards (see Roots): each shard
 // is a kustomization root of its own, <env>/<target>/<unit>/<shard>/,
 // holding its objects in one file (ShardFile), and the unit's
-// kustomization.yaml lists the shards. Objects of
-// other targets (gitops, bootstrap) go to <env>/<target>/ with a
-// kustomization.yaml of their own.
+// kustomization.yaml lists the shards. The GitOps objects (target
+// object.GitOps) are one unit, <env>/gitops/, with one file per object,
+// split the same way into <env>/gitops/<shard>/ when they exceed the
+// bound. Objects of any other target (bootstrap) go to <env>/<target>/
+// with a kustomization.yaml of their own.
 func Build(env string, objs []object.Object) (Tree, error) {
 	t := Tree{}
-	// Objects of the rendered targets (ack, asm) go to units and shards;
-	// the objects of any other target (gitops, bootstrap) sit flat in
-	// <env>/<target>/ with a kustomization.yaml of their own.
+	// Objects of the rendered targets (ack, asm) and the GitOps objects
+	// go to roots and shards; the objects of any other target
+	// (bootstrap) sit flat in <env>/<target>/ with a kustomization.yaml
+	// of their own.
 	var synced []object.Object
 	flat := map[object.Target][]object.Object{}
 	for _, o := range objs {
-		if slices.Contains(object.Targets, o.Target) {
+		if o.Target == object.GitOps || slices.Contains(object.Targets, o.Target) {
 			synced = append(synced, o)
 		} else {
 			flat[o.Target] = append(flat[o.Target], o)
@@ -240,11 +243,11 @@ func Build(env string, objs []object.Object) (Tree, error) {
 	}
 	var dirs []dir
 	roots := Roots(synced)
-	units := map[string][]string{} // "<env>/<target>/<unit>" -> shard names
+	units := map[string][]string{} // "<env>/<target>[/<unit>]" -> shard names
 	for _, r := range SortedRoots(roots) {
 		dirs = append(dirs, dir{env + "/" + r.Dir(), roots[r], r.Shard != ""})
 		if r.Shard != "" {
-			u := env + "/" + string(r.Target) + "/" + r.Unit
+			u := env + "/" + Root{Target: r.Target, Unit: r.Unit}.Dir()
 			units[u] = append(units[u], r.Shard)
 		}
 	}

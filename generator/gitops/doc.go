@@ -8,7 +8,8 @@
 // RenderBootstrap (bootstrap.go) adds the root objects, target Bootstrap,
 // written to <env>/bootstrap/ and applied once per engine: an Argo CD
 // app-of-apps Application and a Flux Kustomization on flux bootstrap's
-// flux-system GitRepository, both syncing <env>/gitops.
+// flux-system GitRepository, both syncing <env>/gitops (or one of each
+// per shard of <env>/gitops, see Shards).
 //
 // # Sync order
 //
@@ -74,6 +75,23 @@
 // <env>/<target> or <unit> kustomizations, which stay for humans
 // (kustomize build overlays/prod/ack). A platform whose units are all
 // under the bound is rendered exactly as before.
+//
+// The GitOps objects themselves are one more kustomization root, synced by
+// the bootstrap objects; at thousands of models an environment has
+// hundreds of sync roots, hence two GitOps objects per root with both
+// engines. Over emit.MaxRootResources emit.Build splits <env>/gitops the
+// same way (emit.Roots): the GitRepository, and anything else that is not
+// an Application or Kustomization, in <env>/gitops/init, the rest hashed
+// into <env>/gitops/shard-NNN. RenderBootstrap then emits, per engine,
+// one root object per gitops shard, <platform>-<env>-root-<shard>: the
+// Argo CD Application of init in sync wave WaveRootInit ("0"), the others
+// in WaveRootShard ("1"); the Flux Kustomizations of the hash shards
+// depend on the init one. Nothing syncs <env>/gitops/kustomization.yaml,
+// which then lists the shards for humans. With Argo CD the sync waves of the Applications
+// in <env>/gitops then order only the Applications of one gitops shard;
+// across gitops shards nothing orders them, and the retry policy
+// (ArgoRetry) lets a sync that failed for want of its dependencies try
+// again. Flux's dependsOn crosses shards.
 //
 // # Argo CD
 //
