@@ -163,6 +163,11 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
 	}
 	objs = append(objs, b...)
+	// The bodies are final: their digests key the work validation and
+	// emit remember across environments.
+	if err := object.Seal(objs); err != nil {
+		return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
+	}
 	if l := check.Objects(ix, r.Env.Name, objs); l.HasErrors() {
 		return nil, l
 	}

@@ -2,7 +2,6 @@ package emit
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -59,7 +58,11 @@ func Header(env string) string {
 // the YAML is remembered by the SHA-256 of the body's JSON, which costs a
 // fraction of the YAML encoding.
 func Marshal(env string, body map[string]any) ([]byte, error) {
-	y, err := marshalBody(body)
+	return marshal(env, object.Object{Body: body})
+}
+
+func marshal(env string, o object.Object) ([]byte, error) {
+	y, err := marshalBody(o)
 	if err != nil {
 		return nil, err
 	}
@@ -79,12 +82,13 @@ type encoded struct {
 	err  error
 }
 
-func marshalBody(body map[string]any) ([]byte, error) {
-	j, err := json.Marshal(body)
+func marshalBody(o object.Object) ([]byte, error) {
+	sum, err := o.Digest()
 	if err != nil {
 		return nil, err
 	}
-	e, _ := marshalled.LoadOrStore(sha256.Sum256(j), &encoded{})
+	body := o.Body
+	e, _ := marshalled.LoadOrStore(sum, &encoded{})
 	enc := e.(*encoded)
 	enc.once.Do(func() {
 		if v, ok := yamlValue(body); ok {
@@ -264,7 +268,7 @@ func Build(env string, objs []object.Object) (Tree, error) {
 		data := make([][]byte, len(sorted))
 		errs := make([]error, len(sorted))
 		parallel(len(sorted), func(i int) {
-			data[i], errs[i] = Marshal(env, sorted[i].Body)
+			data[i], errs[i] = marshal(env, sorted[i])
 		})
 		for i, o := range sorted {
 			if errs[i] != nil {

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -65,7 +64,7 @@ type Validator struct {
 	// per-object layers are a function of the body alone, and most objects
 	// repeat across environments (validated concurrently) and across the
 	// two sides of a diff.
-	seen sync.Map // [sha256.Size]byte -> *verdict
+	seen sync.Map // object.Object.Digest() -> *verdict
 }
 
 // verdict is the outcome of validating one body, computed once.
@@ -153,18 +152,18 @@ func (v *Validator) Object(o object.Object) []Problem {
 // returns what the cross-object checks need of a Deployment or Service
 // that decoded (nil otherwise); callers only read it.
 func (v *Validator) memoized(o object.Object) ([]Problem, *podRef) {
-	data, err := json.Marshal(o.Body)
+	sum, err := o.Digest()
 	if err != nil {
 		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
 	}
-	e, _ := v.seen.LoadOrStore(sha256.Sum256(data), &verdict{})
+	e, _ := v.seen.LoadOrStore(sum, &verdict{})
 	vd := e.(*verdict)
 	var ps []Problem
 	var ref *podRef
 	computed := false
 	vd.once.Do(func() {
 		var obj runtime.Object
-		ps, obj = v.object(o, data)
+		ps, obj = v.validateObject(o)
 		ref = refOf(obj)
 		vd.passed, vd.ref, computed = len(ps) == 0, ref, true
 	})
@@ -176,8 +175,16 @@ func (v *Validator) memoized(o object.Object) ([]Problem, *podRef) {
 	}
 	// A body that failed is validated again for each object that has it,
 	// so that every problem names its own object.
-	ps, obj := v.object(o, data)
+	ps, obj := v.validateObject(o)
 	return ps, refOf(obj)
+}
+
+func (v *Validator) validateObject(o object.Object) ([]Problem, runtime.Object) {
+	data, err := json.Marshal(o.Body)
+	if err != nil {
+		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
+	}
+	return v.object(o, data)
 }
 
 // object validates one object, whose JSON is data, and returns the
