@@ -54,6 +54,16 @@ func Compile(opts Options) (*Result, error) {
 	return fromLoaded(res, opts.Envs, !opts.ObjectsOnly)
 }
 
+// Forget drops what validation and emit remember of the bodies they saw,
+// so that the next compilation does all the work again: benchmarks of a
+// single run (aimesh generate) call it between iterations.
+func Forget() {
+	if v, err := validate.Default(); err == nil {
+		v.Forget()
+	}
+	emit.Forget()
+}
+
 // likelyKinds are the custom resource kinds whose schemas take longest to
 // compile and that most platforms render (TestLikelyKinds keeps the list
 // within what the reference app renders). Warming them is only a head

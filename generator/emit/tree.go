@@ -72,6 +72,10 @@ func marshal(env string, o object.Object) ([]byte, error) {
 	return append(b, y...), nil
 }
 
+// Forget drops the remembered YAML encodings: for benchmarks of a first
+// run.
+func Forget() { marshalled.Clear() }
+
 // marshalled maps the SHA-256 of a body's JSON to its YAML, computed once
 // (environments are laid out concurrently).
 var marshalled sync.Map // [sha256.Size]byte -> *encoded
