@@ -95,12 +95,10 @@ func marshalBody(o object.Object) ([]byte, error) {
 	e, _ := marshalled.LoadOrStore(sum, &encoded{})
 	enc := e.(*encoded)
 	enc.once.Do(func() {
-		if v, ok := yamlValue(body); ok {
-			if y, ok := encodeYAML(v.(map[string]any)); ok {
-				enc.yaml = y
-			} else {
-				enc.yaml, enc.err = yamlv2.Marshal(v)
-			}
+		if y, ok := encodeYAML(body); ok {
+			enc.yaml = y
+		} else if v, ok := yamlValue(body); ok {
+			enc.yaml, enc.err = yamlv2.Marshal(v)
 		} else {
 			enc.yaml, enc.err = yaml.Marshal(body)
 		}

@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -12,9 +13,10 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 )
 
-// encodeYAML writes a JSON value as produced by yamlValue (maps with
-// string keys, lists, strings, int64, float64, bool, nil) in block style,
-// byte for byte what yaml.v2's Marshal writes, without building yaml.v2's
+// encodeYAML writes a body of JSON values (maps with string keys, lists,
+// strings, bools, nil, Go numbers, json.Number) in block style, byte for
+// byte what yaml.v2's Marshal writes of yamlValue(body) (numbers mapped
+// the same way, without building that copy), without building yaml.v2's
 // event queue (which grows with every node of the document: most of what
 // generate allocated at scale). It returns false for what it does not
 // lay out itself — a string yaml.v2 would fold over lines or write as a
@@ -157,9 +159,29 @@ func scalar(v any) (string, bool) {
 	case int32:
 		return strconv.FormatInt(int64(v), 10), true
 	case float64:
-		return scalarVia(floatKey(math.Float64bits(v)))
+		// As yamlValue maps numbers: integral values are integers.
+		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
+			return strconv.FormatInt(int64(v), 10), true
+		}
+		return floatScalar(v)
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return strconv.FormatInt(i, 10), true
+		}
+		f, err := v.Float64()
+		if err != nil {
+			return "", false
+		}
+		return floatScalar(f)
 	}
 	return "", false
+}
+
+func floatScalar(f float64) (string, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", false
+	}
+	return scalarVia(floatKey(math.Float64bits(f)))
 }
 
 // floatKey keys a float in scalars by its bits: as a map key, -0.0 and
