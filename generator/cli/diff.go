@@ -70,10 +70,15 @@ func (a *app) diff(args []string) int {
 		return a.diffLive(&lf, c, envs, write, *base != "" || *head != "" || *dirs || len(pos) > 0)
 	}
 
+	// A side is a directory rendered whole (--dirs) or a version loaded
+	// and checked, whose environments CompareVersions compiles one at a
+	// time.
 	type side struct {
 		name   string
 		render func() (*diff.Manifests, error)
+		load   func() (*diff.Version, error)
 		m      *diff.Manifests
+		v      *diff.Version
 		err    error
 	}
 	var sides [2]side
@@ -96,11 +101,11 @@ func (a *app) diff(args []string) int {
 			*base = "HEAD"
 		}
 		lo := c.loadOptions()
-		sides[0] = side{name: *base, render: func() (*diff.Manifests, error) { return diff.RenderRef(lo, *base) }}
+		sides[0] = side{name: *base, load: func() (*diff.Version, error) { return diff.LoadRef(lo, *base) }}
 		if *head == "" {
-			sides[1] = side{name: worktree, render: func() (*diff.Manifests, error) { return diff.RenderWorktree(lo) }}
+			sides[1] = side{name: worktree, load: func() (*diff.Version, error) { return diff.LoadWorktree(lo) }}
 		} else {
-			sides[1] = side{name: *head, render: func() (*diff.Manifests, error) { return diff.RenderRef(lo, *head) }}
+			sides[1] = side{name: *head, load: func() (*diff.Version, error) { return diff.LoadRef(lo, *head) }}
 		}
 	}
 
@@ -129,10 +134,16 @@ func (a *app) diff(args []string) int {
 		wg.Add(1)
 		go func(s *side) {
 			defer wg.Done()
-			s.m, s.err = s.render()
+			if s.load != nil {
+				s.v, s.err = s.load()
+			} else {
+				s.m, s.err = s.render()
+			}
 		}(&sides[i])
 	}
 	wg.Wait()
+	defer sides[0].v.Close()
+	defer sides[1].v.Close()
 	failed := false
 	for _, s := range sides {
 		if s.err != nil {
@@ -143,7 +154,21 @@ func (a *app) diff(args []string) int {
 	if failed {
 		return diffError
 	}
-	rep, err := diff.Compare(sides[0].m, sides[1].m, diff.Options{Base: sides[0].name, Head: sides[1].name, Envs: envs})
+	opts := diff.Options{Base: sides[0].name, Head: sides[1].name, Envs: envs}
+	var rep *diff.Report
+	var err error
+	if *dirs {
+		rep, err = diff.Compare(sides[0].m, sides[1].m, opts)
+	} else {
+		rep, err = diff.CompareVersions(sides[0].v, sides[1].v, opts)
+	}
+	var ce *diff.CompileError
+	if errors.As(err, &ce) {
+		// An environment of one version does not compile (every error
+		// of that version is printed, as for a version that does not load).
+		a.diffError(ce.Version, err)
+		return diffError
+	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "aimesh diff: %v\n", err)
 		return diffError

@@ -76,6 +76,23 @@ var likelyKinds = []schema.GroupVersionKind{
 	{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"},
 }
 
+// Check runs the platform and environment rules on a loaded platform: a
+// diag.List error when a rule fails, else the warnings (the loader's
+// included).
+func Check(res *load.Result) (diag.List, error) {
+	findings := diag.MergeEnvs(check.Platform(res), res.Platform.EnvNames())
+	if findings.HasErrors() {
+		return nil, findings
+	}
+	return append(append(diag.List{}, res.Warnings...), findings.Warnings()...), nil
+}
+
+// Objects compiles a loaded platform's environments (all when envs is
+// empty) without laying them out as files, as Options.ObjectsOnly does.
+func Objects(res *load.Result, envs []string) (*Result, error) {
+	return fromLoaded(res, envs, false)
+}
+
 // FromLoaded compiles an already loaded platform.
 func FromLoaded(res *load.Result, envs []string) (*Result, error) {
 	return fromLoaded(res, envs, true)
@@ -92,11 +109,11 @@ func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 			return nil, fmt.Errorf("environment %q is not defined; defined: %v", e, all)
 		}
 	}
-	findings := diag.MergeEnvs(check.Platform(res), all)
-	if findings.HasErrors() {
-		return nil, findings
+	warnings, err := Check(res)
+	if err != nil {
+		return nil, err
 	}
-	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: append(append(diag.List{}, res.Warnings...), findings.Warnings()...)}
+	out := &Result{Load: res, Envs: envs, Objects: map[string][]object.Object{}, Tree: emit.Tree{}, Warnings: warnings}
 	// Environments are independent once the CUE is evaluated and checked:
 	// render, validate and lay them out concurrently (nothing below
 	// touches the cue.Context), then merge in environment order. All of

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/emit"
 	"github.com/aimesh/aimesh/generator/load"
+	"github.com/aimesh/aimesh/generator/render/object"
 )
 
 // Section is one environment and target: the directory <env>/<target> of
@@ -386,36 +388,101 @@ func RenderWorktree(opts load.Options) (*Manifests, error) {
 // <env>/<target> is the compiled objects of that env and target
 // (TestFromResultMatchesKrusty proves it on the reference app). Unlike a
 // kustomize build, whose cost grows with the square of the resources of a
-// root, this is linear.
+// root, this is linear. The bodies are normalised in place.
 func FromResult(res *compile.Result) (*Manifests, error) {
 	m := &Manifests{Sections: map[Section]map[ObjectID]map[string]any{}}
 	for env, objs := range res.Objects {
-		for _, o := range objs {
-			s := Section{Env: env, Target: string(o.Target)}
-			sec := m.Sections[s]
-			if sec == nil {
-				sec = map[ObjectID]map[string]any{}
-				m.Sections[s] = sec
-			}
-			b, err := normalize(o.Body)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", s, o.ID(), err)
-			}
-			id := idOf(b)
-			if _, dup := sec[id]; dup {
-				return nil, fmt.Errorf("%s: %s (group %q) appears twice", s, id, id.Group)
-			}
-			sec[id] = b
+		if err := m.add(env, objs); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
 }
 
-// RenderRef compiles the platform as it is at the git ref and renders it.
-// The platform and schema directories of opts are extracted from the
-// repository holding opts.Root into a temporary directory (removed
-// afterwards); the working tree and the index are not touched.
-func RenderRef(opts load.Options, ref string) (*Manifests, error) {
+func (m *Manifests) add(env string, objs []object.Object) error {
+	for _, o := range objs {
+		s := Section{Env: env, Target: string(o.Target)}
+		sec := m.Sections[s]
+		if sec == nil {
+			sec = map[ObjectID]map[string]any{}
+			m.Sections[s] = sec
+		}
+		b, err := normalize(o.Body)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", s, o.ID(), err)
+		}
+		id := idOf(b)
+		if _, dup := sec[id]; dup {
+			return fmt.Errorf("%s: %s (group %q) appears twice", s, id, id.Group)
+		}
+		sec[id] = b
+	}
+	return nil
+}
+
+// Version is one side of a diff: a platform loaded and checked whose
+// environments are compiled one at a time (Env), so that comparing two
+// versions holds one environment of each in memory, not all of them.
+type Version struct {
+	Name    string
+	res     *load.Result
+	cleanup func()
+}
+
+// Close removes the version's temporary checkout, if any.
+func (v *Version) Close() {
+	if v != nil && v.cleanup != nil {
+		v.cleanup()
+		v.cleanup = nil
+	}
+}
+
+// Envs returns the version's environment names, sorted.
+func (v *Version) Envs() []string { return v.res.Platform.EnvNames() }
+
+// Env compiles one environment (rendering, checks and validation, no
+// files) and returns its sections. When the environment does not
+// compile, the error is what compiling every environment reports, so the
+// findings read as aimesh generate prints them (common ones folded).
+func (v *Version) Env(env string) (*Manifests, error) {
+	objs, err := compile.Render(v.res, env)
+	if err != nil {
+		if _, all := compile.Objects(v.res, nil); all != nil {
+			err = all
+		}
+		return nil, &CompileError{Version: v.Name, Err: err}
+	}
+	m := &Manifests{Sections: map[Section]map[ObjectID]map[string]any{}}
+	if err := m.add(env, objs); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func loadVersion(name string, opts load.Options, cleanup func()) (*Version, error) {
+	res, err := load.Load(opts)
+	if err == nil {
+		_, err = compile.Check(res)
+	}
+	if err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
+		return nil, &CompileError{Version: name, Err: err}
+	}
+	return &Version{Name: name, res: res, cleanup: cleanup}, nil
+}
+
+// LoadWorktree loads and checks the platform described by opts.
+func LoadWorktree(opts load.Options) (*Version, error) {
+	return loadVersion("working tree", opts, nil)
+}
+
+// LoadRef loads and checks the platform as it is at the git ref: the
+// platform and schema directories of opts are extracted from the
+// repository holding opts.Root into a temporary directory, removed by
+// Close; the working tree and the index are not touched.
+func LoadRef(opts load.Options, ref string) (*Version, error) {
 	root := opts.Root
 	if root == "" {
 		root = "."
@@ -429,10 +496,10 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 		return nil, err
 	}
 	temps.Store(tmp, true)
-	defer func() {
+	cleanup := func() {
 		os.RemoveAll(tmp)
 		temps.Delete(tmp)
-	}()
+	}
 	// The schema is aimesh's own unless --schemas names a directory of the
 	// repository; the platform's module (cue.mod) comes with the platform.
 	dirs := []string{platform}
@@ -440,12 +507,78 @@ func RenderRef(opts load.Options, ref string) (*Manifests, error) {
 		dirs = append(dirs, schemas)
 	}
 	if err := Checkout(root, ref, tmp, dirs...); err != nil {
+		cleanup()
 		return nil, err
 	}
 	o := opts
 	o.Root = tmp
 	o.PlatformDir, o.SchemaDir = platform, schemas
-	res, err := compile.Compile(compile.Options{Load: o, ObjectsOnly: true})
+	return loadVersion(ref, o, cleanup)
+}
+
+// CompareVersions compares two loaded versions environment by
+// environment: both versions of one environment are compiled (in
+// parallel), compared and dropped before the next. The report is what
+// Compare gives for the two whole versions.
+func CompareVersions(base, head *Version, opts Options) (*Report, error) {
+	seen := map[string]bool{}
+	var envs []string
+	for _, v := range []*Version{base, head} {
+		for _, e := range v.Envs() {
+			if !seen[e] {
+				seen[e] = true
+				envs = append(envs, e)
+			}
+		}
+	}
+	sort.Strings(envs)
+	for _, e := range opts.Envs {
+		if !seen[e] {
+			return nil, fmt.Errorf("environment %q is in neither version", e)
+		}
+	}
+	r := &Report{Base: opts.Base, Head: opts.Head, Sections: []SectionDiff{}}
+	for _, env := range envs {
+		if len(opts.Envs) > 0 && !slices.Contains(opts.Envs, env) {
+			continue
+		}
+		var ms [2]*Manifests
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i, v := range []*Version{base, head} {
+			if !slices.Contains(v.Envs(), env) {
+				ms[i] = &Manifests{Sections: map[Section]map[ObjectID]map[string]any{}}
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ms[i], errs[i] = v.Env(env)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs[:]...); err != nil {
+			return nil, err
+		}
+		er, err := Compare(ms[0], ms[1], Options{Base: opts.Base, Head: opts.Head})
+		if err != nil {
+			return nil, err
+		}
+		r.Sections = append(r.Sections, er.Sections...)
+	}
+	sort.Slice(r.Sections, func(i, j int) bool { return r.Sections[i].Section.less(r.Sections[j].Section) })
+	return r, nil
+}
+
+// RenderRef compiles the platform as it is at the git ref and renders it
+// (all environments at once; CompareVersions holds one at a time).
+func RenderRef(opts load.Options, ref string) (*Manifests, error) {
+	v, err := LoadRef(opts, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	res, err := compile.Objects(v.res, nil)
 	if err != nil {
 		return nil, &CompileError{Version: ref, Err: err}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/load"
+	"github.com/aimesh/aimesh/hack/scalegen/synth"
 )
 
 func repoRoot() string {
@@ -108,5 +109,49 @@ func TestMarkdownGroupsAndLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompareVersionsMatchesCompare: comparing environment by environment
+// gives the report of comparing the two whole compilations (two synthetic
+// 100-model platforms that differ in every service's port).
+func TestCompareVersionsMatchesCompare(t *testing.T) {
+	var vs [2]*Version
+	var whole [2]*Manifests
+	for i, port := range []int{8000, 8001} {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(port))
+		if err := synth.Write(repoRoot(), dir, 100, port); err != nil {
+			t.Fatal(err)
+		}
+		res, err := compile.Compile(compile.Options{Load: load.Options{Root: dir}, ObjectsOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole[i], err = FromResult(res); err != nil {
+			t.Fatal(err)
+		}
+		if vs[i], err = LoadWorktree(load.Options{Root: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, envs := range [][]string{nil, {"prod"}} {
+		opts := Options{Base: "a", Head: "b", Envs: envs}
+		want, err := Compare(whole[0], whole[1], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := CompareVersions(vs[0], vs[1], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !want.HasDifferences() {
+			t.Fatal("the two platforms do not differ")
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("envs %v: CompareVersions differs from Compare (-whole +by env):\n%s", envs, d)
+		}
+	}
+	if _, err := CompareVersions(vs[0], vs[1], Options{Envs: []string{"qa"}}); err == nil || !strings.Contains(err.Error(), "neither version") {
+		t.Errorf("unknown environment: %v", err)
 	}
 }
