@@ -1,15 +1,20 @@
 // Package diff compares the rendered output of two versions of an aimesh
 // platform: what `kubectl apply` would see, not the CUE source.
 //
-// A version is turned into Manifests in one of three ways: a git ref
-// (RenderRef materialises the ref's cue/ directory, with its cue.mod, from git
-// objects into a temporary directory and compiles them, leaving the working
-// tree alone), the working tree (RenderWorktree), or an overlays directory
-// already on disk (RenderDir). Every <env>/<target> directory of the
-// compiled tree is built with kustomize (sigs.k8s.io/kustomize/api/krusty,
-// on an in-memory file system) so the comparison sees exactly the objects
-// a GitOps engine would apply; a directory without a kustomization.yaml is
-// read as plain YAML.
+// A version is a git ref (LoadRef materialises the ref's cue/ directory,
+// with its cue.mod, from git objects into a temporary directory, leaving
+// the working tree alone) or the working tree (LoadWorktree), loaded and
+// checked once; CompareVersions then compiles one environment at a time
+// in both versions, compares it and drops it, so a diff of thousands of
+// models holds one environment of each version in memory. The compiled
+// objects are compared directly: aimesh's overlays are plain resources
+// that kustomize passes through unchanged (TestFromResultMatchesKrusty
+// proves the sets equal the krusty build). An overlays directory already
+// on disk (RenderDir, --dirs) is built with kustomize
+// (sigs.k8s.io/kustomize/api/krusty, on an in-memory file system) so the
+// comparison sees exactly the objects a GitOps engine would apply; a
+// directory without a kustomization.yaml is read as plain YAML.
+// RenderRef and RenderWorktree compile every environment at once.
 //
 // Compare pairs the objects of each env/target section by API group, kind,
 // namespace and name (the version is compared as a field) and reports
