@@ -98,7 +98,7 @@ func marshalBody(o object.Object) ([]byte, error) {
 		if y, ok := encodeYAML(body); ok {
 			enc.yaml = y
 		} else if v, ok := yamlValue(body); ok {
-			enc.yaml, enc.err = yamlv2.Marshal(v)
+			enc.yaml, enc.err = yamlv2.Marshal(ordered(v))
 		} else {
 			enc.yaml, enc.err = yaml.Marshal(body)
 		}

@@ -262,6 +262,33 @@ func sortKeys(keys []string) {
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
 }
 
+// ordered returns a yamlValue result with every map as a yaml.v2
+// MapSlice in sortKeys order, which yaml.v2 writes as it is: the objects
+// left to yaml.v2 get the same key order as the direct writer's, the same
+// every run.
+func ordered(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sortKeys(keys)
+		out := make(yamlv2.MapSlice, len(keys))
+		for i, k := range keys {
+			out[i] = yamlv2.MapItem{Key: k, Value: ordered(v[k])}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, c := range v {
+			out[i] = ordered(c)
+		}
+		return out
+	}
+	return v
+}
+
 // consistentOrder reports whether keyLess orders keys transitively, i.e.
 // yaml.v2 writes a map with these keys the same way every time.
 func consistentOrder(keys []string) bool {
