@@ -93,11 +93,6 @@ func Objects(res *load.Result, envs []string) (*Result, error) {
 	return fromLoaded(res, envs, false)
 }
 
-// FromLoaded compiles an already loaded platform.
-func FromLoaded(res *load.Result, envs []string) (*Result, error) {
-	return fromLoaded(res, envs, true)
-}
-
 func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 	p := res.Platform
 	all := p.EnvNames()

@@ -14,7 +14,6 @@
 // (sigs.k8s.io/kustomize/api/krusty, on an in-memory file system) so the
 // comparison sees exactly the objects a GitOps engine would apply; a
 // directory without a kustomization.yaml is read as plain YAML.
-// RenderRef and RenderWorktree compile every environment at once.
 //
 // Compare pairs the objects of each env/target section by API group, kind,
 // namespace and name (the version is compared as a field) and reports

@@ -372,16 +372,6 @@ type CompileError struct {
 func (e *CompileError) Error() string { return e.Version + ": " + e.Err.Error() }
 func (e *CompileError) Unwrap() error { return e.Err }
 
-// RenderWorktree compiles the platform described by opts (as aimesh
-// generate would, all environments) and renders the result.
-func RenderWorktree(opts load.Options) (*Manifests, error) {
-	res, err := compile.Compile(compile.Options{Load: opts, ObjectsOnly: true})
-	if err != nil {
-		return nil, &CompileError{Version: "working tree", Err: err}
-	}
-	return FromResult(res)
-}
-
 // FromResult takes the objects of a compilation directly, without
 // building its kustomizations: aimesh's overlays are plain rendered
 // resources that kustomize passes through unchanged, so the object set of
@@ -570,21 +560,6 @@ func CompareVersions(base, head *Version, opts Options) (*Report, error) {
 	return r, nil
 }
 
-// RenderRef compiles the platform as it is at the git ref and renders it
-// (all environments at once; CompareVersions holds one at a time).
-func RenderRef(opts load.Options, ref string) (*Manifests, error) {
-	v, err := LoadRef(opts, ref)
-	if err != nil {
-		return nil, err
-	}
-	defer v.Close()
-	res, err := compile.Objects(v.res, nil)
-	if err != nil {
-		return nil, &CompileError{Version: ref, Err: err}
-	}
-	return FromResult(res)
-}
-
 // Checkout writes the directories dirs (relative to root) as they are at
 // the git ref into dst. It reads git objects only (git ls-tree and git
 // cat-file), so neither the working tree, the index nor .gitattributes
@@ -692,10 +667,10 @@ func git(dir string, stdin io.Reader, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// temps are the temporary checkouts of running RenderRef calls.
+// temps are the temporary checkouts of loaded versions (LoadRef) not yet closed.
 var temps sync.Map
 
-// RemoveTemp removes the temporary checkouts of running RenderRef calls;
+// RemoveTemp removes the temporary checkouts of loaded versions;
 // the CLI calls it when interrupted (SIGINT, SIGTERM) before exiting.
 func RemoveTemp() {
 	temps.Range(func(k, _ any) bool {

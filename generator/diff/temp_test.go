@@ -7,7 +7,7 @@ import (
 )
 
 // RemoveTemp (called by the CLI on SIGINT/SIGTERM) removes the checkouts
-// of running RenderRef calls.
+// of loaded versions.
 func TestRemoveTemp(t *testing.T) {
 	tmp := filepath.Join(t.TempDir(), "aimesh-diff-x")
 	if err := os.MkdirAll(filepath.Join(tmp, "cue"), 0o755); err != nil {

@@ -236,14 +236,9 @@ func (p *Platform) WaypointServiceAccount(s Service) string {
 	return p.WaypointName(s) + "-istio-waypoint"
 }
 
-// Callers returns the services that declare a call to service sn, sorted.
-func (p *Platform) Callers(sn string) []string {
-	return p.CallerIndex()[sn]
-}
-
-// CallerIndex maps every called service to its callers (Callers of each),
-// in one pass over the calls: callers that loop over services use it
-// instead of Callers, which would make them quadratic.
+// CallerIndex maps every called service to the services that declare a
+// call to it (sorted), in one pass over the calls, so that code asking
+// for the callers of every service stays linear.
 func (p *Platform) CallerIndex() map[string][]string {
 	out := map[string][]string{}
 	for _, cn := range SortedKeys(p.Services) {
