@@ -140,6 +140,18 @@ func yamlValue(v any) (any, bool) {
 		return v, utf8.ValidString(v)
 	case bool, nil, int, int64, int32:
 		return v, true
+	case float64, json.Number:
+		return yamlNumber(v)
+	}
+	return nil, false
+}
+
+// yamlNumber maps a float64 or json.Number to what YAML reads back from
+// its JSON text: an int64 for an integral value, else a finite float64
+// (false for Inf, NaN or a malformed number). encodeYAML spells numbers
+// by the same rule.
+func yamlNumber(v any) (any, bool) {
+	switch v := v.(type) {
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
 			return int64(v), true

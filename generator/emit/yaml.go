@@ -158,30 +158,18 @@ func scalar(v any) (string, bool) {
 		return strconv.Itoa(v), true
 	case int32:
 		return strconv.FormatInt(int64(v), 10), true
-	case float64:
-		// As yamlValue maps numbers: integral values are integers.
-		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
-			return strconv.FormatInt(int64(v), 10), true
+	case float64, json.Number:
+		// Numbers as yamlValue maps them; nil for Inf, NaN or a
+		// malformed number, which yaml.v2 then gets.
+		n, _ := yamlNumber(v)
+		switch n := n.(type) {
+		case int64:
+			return strconv.FormatInt(n, 10), true
+		case float64:
+			return scalarVia(floatKey(math.Float64bits(n)))
 		}
-		return floatScalar(v)
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return strconv.FormatInt(i, 10), true
-		}
-		f, err := v.Float64()
-		if err != nil {
-			return "", false
-		}
-		return floatScalar(f)
 	}
 	return "", false
-}
-
-func floatScalar(f float64) (string, bool) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return "", false
-	}
-	return scalarVia(floatKey(math.Float64bits(f)))
 }
 
 // floatKey keys a float in scalars by its bits: as a map key, -0.0 and
