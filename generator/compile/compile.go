@@ -40,7 +40,7 @@ type Result struct {
 // Compile runs the whole data path. An invalid platform returns a
 // diag.List holding every error.
 func Compile(opts Options) (*Result, error) {
-	// The CUE evaluation runs on one core: meanwhile, compile the schemas
+	// The CUE evaluation runs on one core: meanwhile, parse the CRDs
 	// validation will need on the other.
 	go func() {
 		if v, err := validate.Default(); err == nil {
@@ -64,10 +64,10 @@ func Forget() {
 	emit.Forget()
 }
 
-// likelyKinds are the custom resource kinds whose schemas take longest to
-// compile and that most platforms render (TestLikelyKinds keeps the list
+// likelyKinds are the custom resource kinds whose CRDs take longest to
+// parse and that most platforms render (TestLikelyKinds keeps the list
 // within what the reference app renders). Warming them is only a head
-// start: any other kind is compiled when first validated.
+// start: any other kind is parsed when first validated.
 var likelyKinds = []schema.GroupVersionKind{
 	{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"},
 	{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway"},

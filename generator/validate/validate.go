@@ -101,8 +101,9 @@ func New() (*Validator, error) {
 // each body does the whole work again: for benchmarks of a first run.
 func (v *Validator) Forget() { v.seen.Clear() }
 
-// Warm compiles, in parallel, the schemas of the custom resource kinds
-// among objs and of the kinds listed, and returns when they are built.
+// Warm parses, in parallel, the CRDs of the custom resource kinds among
+// objs and of the kinds listed, and returns when they are parsed; each
+// object's schema is then compiled for its shape when first validated.
 func (v *Validator) Warm(objs []object.Object, kinds ...schema.GroupVersionKind) {
 	seen := map[schema.GroupVersionKind]bool{}
 	for _, k := range kinds {
@@ -119,7 +120,7 @@ func (v *Validator) Warm(objs []object.Object, kinds ...schema.GroupVersionKind)
 }
 
 // Objects validates every object and returns the problems sorted. The
-// schemas of the kinds among objs are compiled in parallel first (Warm).
+// CRDs of the kinds among objs are parsed in parallel first (Warm).
 func (v *Validator) Objects(objs []object.Object) []Problem {
 	v.Warm(objs)
 	var out []Problem

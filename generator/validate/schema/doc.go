@@ -35,10 +35,22 @@
 // objects themselves, for installing into a test API server.
 //
 // Start-up is cheap: Load and LoadAll only read the generated index of kinds
-// (crdindex_gen.go). A CRD is decoded from its pre-converted JSON form
-// (schemas/crds/json, no YAML parsing at run time) and a kind's structural
-// schema, OpenAPI validator and CEL rules are compiled the first time an
-// object of that kind is validated. Both derived forms are checked against
-// the vendored YAML by TestCRDIndex and TestCRDJSON and refreshed with
+// (crdindex_gen.go). A CRD is parsed from its pre-converted JSON form
+// (schemas/crds/json, no YAML parsing at run time) the first time an object
+// of that kind is validated. Both derived forms are checked against the
+// vendored YAML by TestCRDIndex and TestCRDJSON and refreshed with
 // `go generate ./generator/validate/schema` (AIMESH_UPDATE=1).
+//
+// An object is validated against its kind's schema specialised to the
+// object's shape (specialize.go): the properties the object lacks are cut
+// down to their type, except where the API server could still read them
+// (defaults, the subtree of a CEL rule). The structural schema, OpenAPI
+// validator and CEL rules are compiled once per kind and shape, at most
+// maxShapes times per kind before falling back to the whole schema. The
+// verdict, and the object as pruned and defaulted, are the same as with
+// the whole schema: TestSpecializedMatchesFull compares both on the
+// reference app's objects and their mutations, FuzzSpecializedMatchesFull
+// (in make fuzz) on arbitrary ones. The InferenceService schema, a PodSpec
+// for every model framework, took ≈ 0.15 s to compile whole; specialised
+// to what aimesh emits, a few milliseconds.
 package schema

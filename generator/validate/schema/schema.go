@@ -49,63 +49,200 @@ func (e FieldError) String() string {
 }
 
 // Validator validates objects against the vendored CRD schemas. It is safe
-// for concurrent use. A kind's schema is parsed and compiled the first time
-// an object of that kind is validated: the set of kinds comes from the
+// for concurrent use. A kind's CRD is parsed the first time an object of
+// that kind is validated, and its schema compiled for the object's shape: the set of kinds comes from the
 // generated index (crdindex_gen.go), not from the CRD files.
 type Validator struct {
 	kinds map[k8sschema.GroupVersionKind]*lazyKind
 }
 
-// lazyDoc is one vendored CRD file, decoded on first use.
+// lazyDoc is one vendored CRD file, parsed on first use into its generic
+// JSON form (numbers kept as written): cheap next to decoding the typed
+// CRD, whose nested JSONSchemaPropsOrArray re-decodes every level.
 type lazyDoc struct {
 	file string
 	once sync.Once
-	crd  *apiextensionsv1.CustomResourceDefinition
+	crd  map[string]any
 	err  error
 }
 
-func (d *lazyDoc) load() (*apiextensionsv1.CustomResourceDefinition, error) {
+func (d *lazyDoc) load() (map[string]any, error) {
 	d.once.Do(func() {
 		data, err := fs.ReadFile(crds.JSON, crds.JSONPath(d.file))
 		if err != nil {
 			d.err = err
 			return
 		}
-		d.crd, d.err = decodeCRD(d.file, data)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&d.crd); err != nil {
+			d.err = fmt.Errorf("%s: %w", d.file, err)
+			return
+		}
+		if d.crd["apiVersion"] != "apiextensions.k8s.io/v1" || d.crd["kind"] != "CustomResourceDefinition" {
+			d.err = fmt.Errorf("%s: not an apiextensions.k8s.io/v1 CustomResourceDefinition", d.file)
+		}
 	})
 	return d.crd, d.err
 }
 
-// lazyKind is one served version of a CRD, compiled on first use.
+// maxShapes bounds the specialised schemas kept per kind: objects of a
+// kind beyond that many distinct shapes are validated against the whole
+// schema, compiled once, so that a platform of many differently shaped
+// objects costs at most one full compilation more.
+const maxShapes = 64
+
+// lazyKind is one served version of a CRD. Its whole schema is compiled on
+// first use (schema); an object is validated against the schema
+// specialised to its shape (schemaFor, specialize.go), compiled once per
+// distinct shape.
 type lazyKind struct {
 	doc     *lazyDoc
 	version string
-	once    sync.Once
-	ks      *kindSchema
-	err     error
+
+	infoOnce sync.Once
+	info     versionInfo
+	infoErr  error
+
+	once sync.Once // the whole schema
+	ks   *kindSchema
+	err  error
+
+	mu     sync.Mutex
+	shapes map[string]*shapedSchema
 }
 
-func (k *lazyKind) schema() (*kindSchema, error) {
-	k.once.Do(func() {
+// versionInfo is what validation needs of one version of a CRD besides its
+// schema.
+type versionInfo struct {
+	namespaced bool
+	hasStatus  bool
+	openAPI    map[string]any // spec.versions[].schema.openAPIV3Schema
+	rules      bool           // openAPI holds x-kubernetes-validations
+}
+
+type shapedSchema struct {
+	once sync.Once
+	ks   *kindSchema
+	err  error
+}
+
+func (k *lazyKind) versionInfo() (*versionInfo, error) {
+	k.infoOnce.Do(func() {
 		crd, err := k.doc.load()
 		if err != nil {
-			k.err = err
+			k.infoErr = err
 			return
 		}
-		for i := range crd.Spec.Versions {
-			ver := &crd.Spec.Versions[i]
-			if ver.Name != k.version {
+		k.infoErr = fmt.Errorf("%s: version %s is not in the file (crdindex_gen.go is stale)", k.doc.file, k.version)
+		spec, _ := crd["spec"].(map[string]any)
+		if spec["preserveUnknownFields"] == true {
+			k.infoErr = fmt.Errorf("%s: spec.preserveUnknownFields is not supported", k.doc.file)
+			return
+		}
+		versions, _ := spec["versions"].([]any)
+		for _, v := range versions {
+			ver, _ := v.(map[string]any)
+			if ver["name"] != k.version {
 				continue
 			}
-			k.ks, err = newKindSchema(k.doc.file, crd, ver)
-			if err != nil {
-				k.err = fmt.Errorf("%s: version %s: %w", k.doc.file, ver.Name, err)
+			sch, _ := ver["schema"].(map[string]any)
+			openAPI, _ := sch["openAPIV3Schema"].(map[string]any)
+			if openAPI == nil {
+				k.infoErr = fmt.Errorf("%s: version %s: no openAPIV3Schema", k.doc.file, k.version)
+				return
 			}
+			sub, _ := ver["subresources"].(map[string]any)
+			_, hasStatus := sub["status"]
+			k.info = versionInfo{namespaced: spec["scope"] == "Namespaced", hasStatus: hasStatus, openAPI: openAPI, rules: hasRules(openAPI)}
+			k.infoErr = nil
 			return
 		}
-		k.err = fmt.Errorf("%s: version %s is not in the file (crdindex_gen.go is stale)", k.doc.file, k.version)
+	})
+	return &k.info, k.infoErr
+}
+
+// schema compiles the whole schema of the kind.
+func (k *lazyKind) schema() (*kindSchema, error) {
+	k.once.Do(func() {
+		k.ks, k.err = k.compile(nil)
 	})
 	return k.ks, k.err
+}
+
+// schemaFor returns the schema specialised to obj's shape.
+func (k *lazyKind) schemaFor(obj map[string]any) (*kindSchema, error) {
+	sh := shapeOf(obj)
+	key := sh.key()
+	k.mu.Lock()
+	e, ok := k.shapes[key]
+	if !ok {
+		if len(k.shapes) >= maxShapes {
+			k.mu.Unlock()
+			return k.schema()
+		}
+		if k.shapes == nil {
+			k.shapes = map[string]*shapedSchema{}
+		}
+		e = &shapedSchema{}
+		k.shapes[key] = e
+	}
+	k.mu.Unlock()
+	e.once.Do(func() {
+		e.ks, e.err = k.compile(sh)
+	})
+	return e.ks, e.err
+}
+
+// compile builds the kind's schema specialised to sh, or whole when sh is
+// nil.
+func (k *lazyKind) compile(sh *shape) (*kindSchema, error) {
+	info, err := k.versionInfo()
+	if err != nil {
+		return nil, err
+	}
+	openAPI := info.openAPI
+	if sh != nil {
+		openAPI = specialize(openAPI, sh)
+	}
+	js, err := json.Marshal(openAPI)
+	if err != nil {
+		return nil, fmt.Errorf("%s: version %s: %w", k.doc.file, k.version, err)
+	}
+	props := &apiextensionsv1.JSONSchemaProps{}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(props); err != nil {
+		return nil, fmt.Errorf("%s: version %s: %w", k.doc.file, k.version, err)
+	}
+	ks, err := newKindSchema(k.doc.file, info.namespaced, info.hasStatus, &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: props})
+	if err != nil {
+		return nil, fmt.Errorf("%s: version %s: %w", k.doc.file, k.version, err)
+	}
+	ks.rules = info.rules
+	return ks, nil
+}
+
+// hasRules reports whether a schema node (JSON form) or a node below it
+// through properties, items or additionalProperties carries
+// x-kubernetes-validations: whether the API server builds a CEL validator
+// for the kind.
+func hasRules(node map[string]any) bool {
+	if _, ok := node["x-kubernetes-validations"]; ok {
+		return true
+	}
+	props, _ := node["properties"].(map[string]any)
+	for _, p := range props {
+		if pm, ok := p.(map[string]any); ok && hasRules(pm) {
+			return true
+		}
+	}
+	for _, k := range []string{"items", "additionalProperties"} {
+		if c, ok := node[k].(map[string]any); ok && hasRules(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // kindSchema is everything needed to validate one served version of a CRD.
@@ -116,6 +253,10 @@ type kindSchema struct {
 	structural *structuralschema.Structural
 	validator  apiservervalidation.SchemaValidator
 	cel        *cel.Validator // nil when the schema has no x-kubernetes-validations
+	// rules: the kind's whole schema has x-kubernetes-validations, even if
+	// none is left in this specialised one. The API server then stops
+	// after a blocking schema error, saying so.
+	rules bool
 }
 
 // compositePath finds the field of a composite schema error such as
@@ -179,11 +320,10 @@ func (v *Validator) Knows(gvk k8sschema.GroupVersionKind) bool {
 	return ok
 }
 
-// Warm compiles the schemas of the given kinds, each in a goroutine of
-// its own, and returns when all are built. Validation compiles a kind on
-// first use; warming the kinds about to be validated builds them in
-// parallel instead of one after the other (the InferenceService schema
-// alone takes ~0.15 s). Unknown kinds are ignored.
+// Warm parses the CRDs of the given kinds, each in a goroutine of its own,
+// and returns when all are parsed: the part of a kind's first use that
+// does not depend on the objects (the InferenceService CRD is 340 KB of
+// JSON). Unknown kinds are ignored.
 func (v *Validator) Warm(gvks ...k8sschema.GroupVersionKind) {
 	var wg sync.WaitGroup
 	for _, gvk := range gvks {
@@ -191,7 +331,7 @@ func (v *Validator) Warm(gvks ...k8sschema.GroupVersionKind) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _ = lk.schema() // an error is reported by Validate
+				_, _ = lk.versionInfo() // an error is reported by Validate
 			}()
 		}
 	}
@@ -220,7 +360,7 @@ func (v *Validator) Validate(obj *unstructured.Unstructured) []FieldError {
 	if !ok {
 		return []FieldError{{Path: "apiVersion", Message: fmt.Sprintf("no vendored schema for %s, Kind=%s", gvk.GroupVersion(), gvk.Kind)}}
 	}
-	ks, err := lk.schema()
+	ks, err := lk.schemaFor(obj.Object)
 	if err != nil {
 		return []FieldError{{Message: "vendored schema: " + err.Error()}}
 	}
@@ -267,10 +407,10 @@ func (ks *kindSchema) validate(u map[string]any) []FieldError {
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, ks.structural, u)...)
 
 	// 5. CEL rules, unless a blocking schema error makes them unreliable.
-	if ks.cel != nil {
+	if ks.rules {
 		if blocked, note := hasBlockingErr(errs); blocked {
 			errs = append(errs, note)
-		} else {
+		} else if ks.cel != nil {
 			celErrs, _ := ks.cel.Validate(context.Background(), nil, ks.structural, u, nil, celconfig.RuntimeCELCostBudget)
 			errs = append(errs, celErrs...)
 		}
@@ -463,15 +603,9 @@ func (v *Validator) compileAll() error {
 	return nil
 }
 
-func newKindSchema(file string, crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*kindSchema, error) {
-	if crd.Spec.PreserveUnknownFields {
-		return nil, fmt.Errorf("spec.preserveUnknownFields is not supported")
-	}
-	if ver.Schema == nil || ver.Schema.OpenAPIV3Schema == nil {
-		return nil, fmt.Errorf("no openAPIV3Schema")
-	}
+func newKindSchema(file string, namespaced, hasStatus bool, schema *apiextensionsv1.CustomResourceValidation) (*kindSchema, error) {
 	internal := &apiextensionsinternal.CustomResourceValidation{}
-	if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(ver.Schema, internal, nil); err != nil {
+	if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(schema, internal, nil); err != nil {
 		return nil, fmt.Errorf("converting the schema: %w", err)
 	}
 	ss, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
@@ -494,8 +628,8 @@ func newKindSchema(file string, crd *apiextensionsv1.CustomResourceDefinition, v
 	}
 	return &kindSchema{
 		file:       file,
-		namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
-		hasStatus:  ver.Subresources != nil && ver.Subresources.Status != nil,
+		namespaced: namespaced,
+		hasStatus:  hasStatus,
 		structural: ss,
 		validator:  sv,
 		cel:        cel.NewValidator(ss, true, celconfig.PerCallLimit),
