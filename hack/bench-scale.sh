@@ -49,7 +49,7 @@ for n in "${sizes[@]}"; do
 		# (top-level kinds in their files; a shard is one multi-document file).
 		roots=$(for r in $roots; do
 			echo "$(find "$dir/$r" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml -exec cat {} + | grep -c '^kind: ') $r"
-		done | sort -rn | head -10 | cut -d' ' -f2)
+		done | sort -rn | sed -n 1,10p | cut -d' ' -f2) # sed, not head: head would close the pipe early and pipefail stop the script
 	fi
 	slow=0 slowcpu=0 slowroot="" count=0 maxres=0
 	for r in $roots; do

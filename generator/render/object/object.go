@@ -34,7 +34,7 @@ type Object struct {
 	// Origin is the CUE path the object was rendered from.
 	Origin string
 	Body   map[string]any
-	// sum is the SHA-256 of the JSON of the map sealed (Seal), the key
+	// sum is the digest of the map sealed (Seal, digest.go), the key
 	// under which validation and YAML encoding remember their work.
 	sum    [sha256.Size]byte
 	sealed map[string]any
@@ -45,26 +45,22 @@ type Object struct {
 // object given another Body map is no longer sealed.
 func Seal(objs []Object) error {
 	for i := range objs {
-		b, err := json.Marshal(objs[i].Body)
+		sum, err := digest(objs[i].Body)
 		if err != nil {
 			return fmt.Errorf("%s (from %s): %w", objs[i].ID(), objs[i].Origin, err)
 		}
-		objs[i].sum, objs[i].sealed = sha256.Sum256(b), objs[i].Body
+		objs[i].sum, objs[i].sealed = sum, objs[i].Body
 	}
 	return nil
 }
 
-// Digest returns the SHA-256 of the body's JSON: recorded by Seal, or
-// computed now.
+// Digest returns the SHA-256 of the body's canonical encoding (digest.go):
+// recorded by Seal, or computed now. Equal digests mean equal bodies.
 func (o Object) Digest() ([sha256.Size]byte, error) {
 	if o.sealed != nil && reflect.ValueOf(o.sealed).UnsafePointer() == reflect.ValueOf(o.Body).UnsafePointer() {
 		return o.sum, nil
 	}
-	b, err := json.Marshal(o.Body)
-	if err != nil {
-		return [sha256.Size]byte{}, err
-	}
-	return sha256.Sum256(b), nil
+	return digest(o.Body)
 }
 
 func (o Object) APIVersion() string { s, _ := o.Body["apiVersion"].(string); return s }
