@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -120,16 +122,39 @@ func (v *Validator) Warm(objs []object.Object, kinds ...schema.GroupVersionKind)
 }
 
 // Objects validates every object and returns the problems sorted. The
-// CRDs of the kinds among objs are parsed in parallel first (Warm).
+// CRDs of the kinds among objs are parsed in parallel first (Warm), and
+// the objects are validated by one worker per CPU: environments validated
+// at the same time share most bodies, and one that waits for a verdict
+// another is computing would otherwise leave its core idle.
 func (v *Validator) Objects(objs []object.Object) []Problem {
 	v.Warm(objs)
+	type result struct {
+		ps  []Problem
+		ref *podRef
+	}
+	results := make([]result, len(objs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(goruntime.GOMAXPROCS(0), len(objs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(objs) {
+					return
+				}
+				results[i].ps, results[i].ref = v.memoized(objs[i])
+			}
+		}()
+	}
+	wg.Wait()
 	var out []Problem
 	refs := map[int]*podRef{}
-	for i, o := range objs {
-		ps, ref := v.memoized(o)
-		out = append(out, ps...)
-		if ref != nil {
-			refs[i] = ref
+	for i, r := range results {
+		out = append(out, r.ps...)
+		if r.ref != nil {
+			refs[i] = r.ref
 		}
 	}
 	out = append(out, selectsPods(objs, refs)...)
