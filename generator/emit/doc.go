@@ -1,5 +1,6 @@
 // Package emit owns the last step of generate: it turns rendered objects
-// into a file tree (one YAML file per object with sorted keys, a
+// into a file tree (one YAML file per object, or one multi-document file per
+// root above MaxObjectFiles objects, with sorted keys, a
 // DO-NOT-EDIT header, LF endings, kustomization.yaml per unit and target,
 // objects in apply order; units, and the GitOps objects of <env>/gitops,
 // over MaxRootResources split into stable shards, see Roots) and writes that tree atomically: the new tree is

@@ -274,8 +274,9 @@ func TestRootDir(t *testing.T) {
 	}
 }
 
-// Below the bound <env>/gitops holds one file per object; above it, the
-// shards of Roots, each one ShardFile and a kustomization, listed by
+// Up to MaxObjectFiles objects <env>/gitops holds one file per object, up
+// to MaxRootResources one ShardFile; above it, the shards of Roots, each
+// one ShardFile and a kustomization, listed by
 // <env>/gitops/kustomization.yaml. Bootstrap objects stay flat.
 func TestBuildGitOps(t *testing.T) {
 	boot := object.Object{Target: "bootstrap", Body: map[string]any{
@@ -284,7 +285,9 @@ func TestBuildGitOps(t *testing.T) {
 		name string
 		objs []object.Object
 	}{
-		{"unsharded", gitopsObjects(true, 100, 149)},
+		{"file per object", gitopsObjects(true, 50, MaxObjectFiles-51)},
+		{"one file", gitopsObjects(true, 50, MaxObjectFiles-50)},
+		{"largest root", gitopsObjects(true, 100, MaxRootResources-101)},
 		{"sharded", gitopsObjects(true, 200, 200)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,6 +306,13 @@ func TestBuildGitOps(t *testing.T) {
 				}
 			}
 			k := string(tr["dev/gitops/kustomization.yaml"])
+			if len(roots) == 1 && len(tc.objs) > MaxObjectFiles {
+				data := string(tr["dev/gitops/"+ShardFile])
+				if files != 1 || strings.Count(data, "---\n") != len(tc.objs) || !strings.Contains(k, "resources:\n- "+ShardFile+"\n") {
+					t.Errorf("%d objects: %d files in dev/gitops, %d documents in %s, kustomization:\n%s", len(tc.objs), files, strings.Count(data, "---\n"), ShardFile, k)
+				}
+				return
+			}
 			if len(roots) == 1 {
 				if files != len(tc.objs) {
 					t.Errorf("%d files in dev/gitops, want one per object (%d)", files, len(tc.objs))
