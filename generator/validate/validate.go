@@ -209,20 +209,18 @@ func (v *Validator) memoized(o object.Object) ([]Problem, *podRef) {
 	return ps, refOf(obj)
 }
 
+// validateObject validates one object and returns the k8s.io/api value of
+// a built-in kind that decoded cleanly.
 func (v *Validator) validateObject(o object.Object) ([]Problem, runtime.Object) {
-	data, err := json.Marshal(o.Body)
-	if err != nil {
-		return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
-	}
-	return v.object(o, data)
-}
-
-// object validates one object, whose JSON is data, and returns the
-// k8s.io/api value of a built-in kind that decoded cleanly.
-func (v *Validator) object(o object.Object, data []byte) ([]Problem, runtime.Object) {
 	gvk := o.GVK()
 	switch {
 	case scheme.Scheme.Recognizes(gvk):
+		// Only built-in kinds are decoded from JSON; custom and Istio
+		// kinds are read from the body.
+		data, err := json.Marshal(o.Body)
+		if err != nil {
+			return []Problem{{Object: o, Layer: LayerTyped, Message: err.Error()}}, nil
+		}
 		ps, obj := v.typed(o, data)
 		if len(ps) > 0 {
 			return ps, nil

@@ -33,7 +33,7 @@ func TestSealDigest(t *testing.T) {
 	if got, _ := (Object{Body: body}).Digest(); got != want(body) {
 		t.Errorf("unsealed digest differs")
 	}
-	for _, bad := range []any{make(chan int), math.NaN(), math.Inf(-1), []any{map[string]any{"y": math.Inf(1)}}} {
+	for _, bad := range []any{make(chan int), math.NaN(), math.Inf(-1), []any{map[string]any{"y": math.Inf(1)}}, json.Number("1x"), json.Number(`"1"`)} {
 		if err := Seal([]Object{{Body: map[string]any{"x": bad}}}); err == nil {
 			t.Errorf("a body that is not JSON (%v) was sealed", bad)
 		}
