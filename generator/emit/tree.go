@@ -55,7 +55,7 @@ func Header(env string) string {
 // of the cost of generate at scale (docs/performance.md).
 //
 // Bodies repeat (across environments, across the two sides of a diff), so
-// the YAML is remembered by the SHA-256 of the body's JSON, which costs a
+// the YAML is remembered by the body's digest (object.Seal), which costs a
 // fraction of the YAML encoding.
 func Marshal(env string, body map[string]any) ([]byte, error) {
 	return marshal(env, object.Object{Body: body})
