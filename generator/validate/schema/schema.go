@@ -50,8 +50,9 @@ func (e FieldError) String() string {
 
 // Validator validates objects against the vendored CRD schemas. It is safe
 // for concurrent use. A kind's CRD is parsed the first time an object of
-// that kind is validated, and its schema compiled for the object's shape: the set of kinds comes from the
-// generated index (crdindex_gen.go), not from the CRD files.
+// that kind is validated, and its schema compiled for the object's shape
+// (specialize.go). The set of kinds comes from the generated index
+// (crdindex_gen.go), not from the CRD files.
 type Validator struct {
 	kinds map[k8sschema.GroupVersionKind]*lazyKind
 }
@@ -134,32 +135,39 @@ func (k *lazyKind) versionInfo() (*versionInfo, error) {
 			k.infoErr = err
 			return
 		}
-		k.infoErr = fmt.Errorf("%s: version %s is not in the file (crdindex_gen.go is stale)", k.doc.file, k.version)
-		spec, _ := crd["spec"].(map[string]any)
-		if spec["preserveUnknownFields"] == true {
-			k.infoErr = fmt.Errorf("%s: spec.preserveUnknownFields is not supported", k.doc.file)
-			return
-		}
-		versions, _ := spec["versions"].([]any)
-		for _, v := range versions {
-			ver, _ := v.(map[string]any)
-			if ver["name"] != k.version {
-				continue
-			}
-			sch, _ := ver["schema"].(map[string]any)
-			openAPI, _ := sch["openAPIV3Schema"].(map[string]any)
-			if openAPI == nil {
-				k.infoErr = fmt.Errorf("%s: version %s: no openAPIV3Schema", k.doc.file, k.version)
-				return
-			}
-			sub, _ := ver["subresources"].(map[string]any)
-			_, hasStatus := sub["status"]
-			k.info = versionInfo{namespaced: spec["scope"] == "Namespaced", hasStatus: hasStatus, openAPI: openAPI, rules: hasRules(openAPI)}
-			k.infoErr = nil
-			return
-		}
+		k.info, k.infoErr = readVersion(crd, k.doc.file, k.version)
 	})
 	return &k.info, k.infoErr
+}
+
+// readVersion reads what validation needs of one version of a CRD in its
+// generic JSON form.
+func readVersion(crd map[string]any, file, version string) (versionInfo, error) {
+	spec, _ := crd["spec"].(map[string]any)
+	if spec["preserveUnknownFields"] == true {
+		return versionInfo{}, fmt.Errorf("%s: spec.preserveUnknownFields is not supported", file)
+	}
+	versions, _ := spec["versions"].([]any)
+	for _, v := range versions {
+		ver, _ := v.(map[string]any)
+		if ver["name"] != version {
+			continue
+		}
+		sch, _ := ver["schema"].(map[string]any)
+		openAPI, _ := sch["openAPIV3Schema"].(map[string]any)
+		if openAPI == nil {
+			return versionInfo{}, fmt.Errorf("%s: version %s: no openAPIV3Schema", file, version)
+		}
+		sub, _ := ver["subresources"].(map[string]any)
+		_, hasStatus := sub["status"]
+		return versionInfo{
+			namespaced: spec["scope"] == "Namespaced",
+			hasStatus:  hasStatus,
+			openAPI:    openAPI,
+			rules:      hasRules(openAPI),
+		}, nil
+	}
+	return versionInfo{}, fmt.Errorf("%s: version %s is not in the file (crdindex_gen.go is stale)", file, version)
 }
 
 // schema compiles the whole schema of the kind.

@@ -347,3 +347,32 @@ func TestHasRules(t *testing.T) {
 		}
 	}
 }
+
+func TestReadVersion(t *testing.T) {
+	crd := func(s string) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const schema = `"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","x-kubernetes-validations":[{"rule":"true"}]}}}}`
+	got, err := readVersion(crd(`{"spec":{"scope":"Namespaced","versions":[{"name":"v1",`+schema+`,"subresources":{"status":{}}}]}}`), "f.yaml", "v1")
+	if err != nil || !got.namespaced || !got.hasStatus || !got.rules || got.openAPI["type"] != "object" {
+		t.Errorf("readVersion = %+v, %v", got, err)
+	}
+	got, err = readVersion(crd(`{"spec":{"scope":"Cluster","versions":[{"name":"v1",`+schema+`}]}}`), "f.yaml", "v1")
+	if err != nil || got.namespaced || got.hasStatus {
+		t.Errorf("cluster-scoped, no status: %+v, %v", got, err)
+	}
+	for _, c := range []struct{ crd, want string }{
+		{`{"spec":{"preserveUnknownFields":true,"versions":[{"name":"v1",` + schema + `}]}}`, "preserveUnknownFields is not supported"},
+		{`{"spec":{"versions":[{"name":"v2",` + schema + `}]}}`, "version v1 is not in the file"},
+		{`{"spec":{"versions":[{"name":"v1"}]}}`, "no openAPIV3Schema"},
+		{`{}`, "version v1 is not in the file"},
+	} {
+		if _, err := readVersion(crd(c.crd), "f.yaml", "v1"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("readVersion(%s) = %v, want an error with %q", c.crd, err, c.want)
+		}
+	}
+}
