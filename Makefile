@@ -58,6 +58,7 @@ unit:
 # replaying the corpus. FUZZTIME=2m for a longer run.
 FUZZTIME ?= 15s
 fuzz:
+	./hack/fuzz_selftest.sh
 	GO=$(GO) ./hack/fuzz.sh FuzzLoad ./generator/load $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzParseONNX ./generator/modelstore $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzEncodeYAML ./generator/emit $(FUZZTIME)
