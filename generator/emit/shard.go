@@ -3,9 +3,7 @@ package emit
 import (
 	"fmt"
 	"hash/fnv"
-	"runtime"
 	"sort"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -185,35 +183,4 @@ func (r Root) less(o Root) bool {
 		return r.Shard == InitShard
 	}
 	return r.Shard < o.Shard
-}
-
-// parallel runs f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	w := runtime.GOMAXPROCS(0)
-	if n < 64 || w < 2 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
-	for k := 0; k < w; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

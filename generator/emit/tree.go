@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/aimesh/aimesh/generator/parallel"
 	"github.com/aimesh/aimesh/generator/render/object"
 )
 
@@ -289,7 +290,7 @@ func Build(env string, objs []object.Object) (Tree, error) {
 		sorted := Sort(d.objs)
 		data := make([][]byte, len(sorted))
 		errs := make([]error, len(sorted))
-		parallel(len(sorted), func(i int) {
+		parallel.For(len(sorted), func(i int) {
 			data[i], errs[i] = marshal(env, sorted[i])
 		})
 		for i, o := range sorted {

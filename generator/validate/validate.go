@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/load"
+	"github.com/aimesh/aimesh/generator/parallel"
 	"github.com/aimesh/aimesh/generator/render/asm"
 	"github.com/aimesh/aimesh/generator/render/object"
 	crdschema "github.com/aimesh/aimesh/generator/validate/schema"
@@ -133,22 +132,9 @@ func (v *Validator) Objects(objs []object.Object) []Problem {
 		ref *podRef
 	}
 	results := make([]result, len(objs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(goruntime.GOMAXPROCS(0), len(objs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(objs) {
-					return
-				}
-				results[i].ps, results[i].ref = v.memoized(objs[i])
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(objs), func(i int) {
+		results[i].ps, results[i].ref = v.memoized(objs[i])
+	})
 	var out []Problem
 	refs := map[int]*podRef{}
 	for i, r := range results {
