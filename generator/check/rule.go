@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/aimesh/aimesh/generator/parallel"
 	"sort"
 
 	"github.com/aimesh/aimesh/generator/diag"
@@ -158,16 +159,46 @@ func runPlatform(rules []*Rule, ix load.Index, r *model.Resolved, p *model.Platf
 // OnEnvironment rules on each resolved environment. Findings common to
 // every environment are reported once, without an environment tag.
 func Platform(res *load.Result) diag.List {
-	p := res.Platform
-	out := runPlatform(rulesOf(OnPlatform), res.Positions, nil, p, "")
-	for _, env := range p.EnvNames() {
-		r, err := p.Resolve(env)
-		if err != nil {
-			continue
+	return Environments(res, ResolveAll(res.Platform))
+}
+
+// ResolveAll resolves every environment of p, in parallel; an environment
+// that does not resolve has no entry (its errors are the rules').
+func ResolveAll(p *model.Platform) map[string]*model.Resolved {
+	names := p.EnvNames()
+	rs := make([]*model.Resolved, len(names))
+	parallel.For(len(names), func(i int) { rs[i], _ = p.Resolve(names[i]) })
+	out := map[string]*model.Resolved{}
+	for i, r := range rs {
+		if r != nil {
+			out[names[i]] = r
 		}
-		out = append(out, runPlatform(rulesOf(OnEnvironment), res.Positions, r, &r.Platform, env)...)
 	}
-	return diag.MergeEnvs(out, p.EnvNames())
+	return out
+}
+
+// Environments is Platform on environments resolved beforehand
+// (ResolveAll): the rules of the base platform and of each environment run
+// in parallel, and their findings are merged in a fixed order.
+func Environments(res *load.Result, resolved map[string]*model.Resolved) diag.List {
+	p := res.Platform
+	names := p.EnvNames()
+	found := make([]diag.List, len(names)+1)
+	parallel.For(len(names)+1, func(i int) {
+		if i == 0 {
+			found[0] = runPlatform(rulesOf(OnPlatform), res.Positions, nil, p, "")
+			return
+		}
+		env := names[i-1]
+		if r := resolved[env]; r != nil {
+			found[i] = runPlatform(rulesOf(OnEnvironment), res.Positions, r, &r.Platform, env)
+		}
+	})
+	var out diag.List
+	for _, l := range found {
+		out = append(out, l...)
+	}
+	return diag.MergeEnvs(out, names)
 }
 
 // Resolved runs the OnEnvironment rules on one resolved environment.

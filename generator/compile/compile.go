@@ -80,7 +80,11 @@ var likelyKinds = []schema.GroupVersionKind{
 // diag.List error when a rule fails, else the warnings (the loader's
 // included).
 func Check(res *load.Result) (diag.List, error) {
-	findings := diag.MergeEnvs(check.Platform(res), res.Platform.EnvNames())
+	return checkResolved(res, check.ResolveAll(res.Platform))
+}
+
+func checkResolved(res *load.Result, resolved map[string]*model.Resolved) (diag.List, error) {
+	findings := diag.MergeEnvs(check.Environments(res, resolved), res.Platform.EnvNames())
 	if findings.HasErrors() {
 		return nil, findings
 	}
@@ -104,7 +108,9 @@ func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 			return nil, fmt.Errorf("environment %q is not defined; defined: %v", e, all)
 		}
 	}
-	warnings, err := Check(res)
+	// Each environment is resolved once, for the rules and the renderers.
+	resolved := check.ResolveAll(p)
+	warnings, err := checkResolved(res, resolved)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +132,11 @@ func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			r := &results[i]
-			r.objs, r.err = Render(res, env)
+			if rv := resolved[env]; rv != nil {
+				r.objs, r.err = RenderResolved(res.Positions, rv)
+			} else {
+				r.objs, r.err = Render(res, env) // reports why it does not resolve
+			}
 			if r.err == nil && layout {
 				r.tree, r.err = emit.Build(env, r.objs)
 			}
