@@ -68,8 +68,8 @@ var SafeStorageValues = rule(Rule{
 var (
 	_ = rule(Rule{
 		ID: "AM0911", Name: "out-guard", Family: "safety", Scope: Elsewhere, Where: "generator/emit (GuardOut)",
-		Cases:    []string{"golden/safety/out-repo-root", "golden/safety/out-ancestor", "golden/safety/out-foreign"},
-		Prevents: "`generate --out ..` deleting a repository: --out at the repository root, an ancestor, inside cue/ or schemas/, or a directory holding cue/, schemas/, cue.mod, .git or files aimesh does not own is refused (exit 2)",
+		Cases:    []string{"golden/safety/out-repo-root", "golden/safety/out-ancestor", "golden/safety/out-foreign", "golden/safety/out-symlink-outside"},
+		Prevents: "`generate --out ..` deleting a repository: --out at the repository root, an ancestor, inside cue/ or schemas/, or a directory holding cue/, schemas/, cue.mod, .git or files aimesh does not own is refused (exit 2); so is an output directory inside the repository that a committed symbolic link sends outside it (generate and check)",
 	})
 	_ = rule(Rule{
 		ID: "AM0912", Name: "ownership-manifest", Family: "safety", Scope: Elsewhere, Where: "generator/emit (.aimesh-manifest)",

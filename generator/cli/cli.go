@@ -319,6 +319,10 @@ func (a *app) check(args []string) int {
 		return code
 	}
 	dir := a.outDir(c.root, *out)
+	if err := emit.InsideRoot(dir, c.root); err != nil {
+		fmt.Fprintf(a.stderr, "aimesh check: %v\n", err)
+		return ExitUsage
+	}
 	var stale []string
 	defined := map[string]bool{}
 	for _, env := range res.Envs {

@@ -278,6 +278,9 @@ func GuardOut(out, root string, envs []string) error {
 		return &OutError{Dir: out, Why: err.Error(), Hint: hint}
 	}
 	outReal := realPath(outAbs)
+	if err := InsideRoot(out, root); err != nil {
+		return err
+	}
 	if root != "" {
 		rootAbs, _ := filepath.Abs(root)
 		rootReal := realPath(rootAbs)
@@ -347,6 +350,36 @@ func GuardOut(out, root string, envs []string) error {
 			Hint: "move those entries out of the directory (or delete them), or " + hint}
 	}
 	return nil
+}
+
+// InsideRoot refuses an output directory named inside the repository
+// (the default <root>/overlays, or --out under the root) whose real path
+// is outside it: a symbolic link committed in place of overlays/, or of
+// one of its parents, would otherwise send aimesh's writes (generate) and
+// reads (check) to wherever it points. An --out named outside the
+// repository is the caller's choice and is not refused here.
+func InsideRoot(out, root string) error {
+	if root == "" {
+		return nil
+	}
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return &OutError{Dir: out, Why: err.Error(), Hint: "pass --out a directory"}
+	}
+	rootAbs, err := filepath.Abs(root)
+	if err != nil {
+		return &OutError{Dir: out, Why: err.Error(), Hint: "pass --root a directory"}
+	}
+	if !within(outAbs, rootAbs) {
+		return nil
+	}
+	rootReal, outReal := realPath(rootAbs), realPath(outAbs)
+	if outReal == rootReal || within(outReal, rootReal) {
+		return nil
+	}
+	return &OutError{Dir: out,
+		Why:  "it is inside the repository but resolves through a symbolic link to " + outReal + ", outside the repository",
+		Hint: "replace the link by a directory (remove it: aimesh generate creates " + out + "), or pass --out the target directory itself if you mean to write there"}
 }
 
 // within reports whether p is strictly inside dir.
