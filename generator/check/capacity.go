@@ -73,10 +73,45 @@ var ModelMeshMemoryFit = rule(Rule{
 			if p.ModelServing.MemoryFit == "warn" {
 				sev, hint = diag.Warning, "raise memoryBytes or spread the models over runtimes; ModelMesh will evict models to make room"
 			}
+			needs := "more than 9.2 EB" // beyond int64
+			if need < math.MaxInt64 {
+				needs = humanBytes(int64(math.Ceil(need)))
+			}
 			c.ReportAs(sev, model.Path("runtimes", rtName, "memoryBytes"), hint,
 				"models on %s need %s (size × 1.25) but the runtime has %s (memory − buffer)", rtName,
-				humanBytes(int64(math.Ceil(need))), humanBytes(avail))
+				needs, humanBytes(avail))
 		}
+	},
+})
+
+// EnvoyBufferMax is the largest per_connection_buffer_limit_bytes Envoy
+// accepts (a uint32).
+const EnvoyBufferMax = math.MaxUint32
+
+var GatewayBufferFits = rule(Rule{
+	ID: "AM0214", Name: "gateway-buffer-fits", Family: "capacity", Scope: OnEnvironment, Refs: "C9",
+	Prevents: "an EnvoyFilter Istio rejects: the model gateway's buffer (the largest JSON body, AM0213) must fit Envoy's 32-bit per_connection_buffer_limit_bytes (4 GiB − 1)",
+	platform: func(c *Ctx, p *model.Platform) {
+		if b := p.BufferLimitBytes(); b <= EnvoyBufferMax || b >= math.MaxInt64-(1<<20) {
+			return // fits, or a size beyond int64 (AM0901)
+		}
+		// Point at the model with the largest body.
+		var worst, what string
+		var most int64
+		for _, mn := range model.SortedKeys(p.Models) {
+			m := p.Models[mn]
+			for _, dir := range []struct {
+				what string
+				ts   []model.Tensor
+			}{{"inputs", m.Inputs}, {"outputs", m.Outputs}} {
+				if n := model.JSONBytes(dir.ts); n > most {
+					worst, what, most = mn, dir.what, n
+				}
+			}
+		}
+		c.Report(model.Path("models", worst, what),
+			"shrink the tensors, or send them as binary gRPC instead of JSON through the gateway",
+			"the JSON %s of model %s can reach %s, more than the 4 GiB − 1 buffer Envoy can hold", trimWhat(what), worst, humanBytes(most))
 	},
 })
 

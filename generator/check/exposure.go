@@ -62,14 +62,20 @@ var ModelPVCNeverPruned = rule(Rule{
 
 var HTTPSCredential = rule(Rule{
 	ID: "AM0410", Name: "https-port-credential", Family: "exposure", Scope: OnEnvironment,
-	Prevents: "a Gateway Istio rejects (an HTTPS server without TLS settings), and key material in Git: an HTTPS port names the Secret with its certificate (credentialName)",
+	Prevents: "a Gateway Istio rejects: an HTTPS server without TLS settings (and key material in Git: an HTTPS port names the Secret with its certificate, credentialName), or TLS settings on a plain-text port",
 	platform: func(c *Ctx, p *model.Platform) {
 		for _, gn := range model.SortedKeys(p.Gateways) {
 			for i, port := range p.Gateways[gn].Ports {
-				if port.Protocol == "HTTPS" && port.CredentialName == "" {
-					c.Report(model.Path("gateways", gn, "ports")+fmt.Sprintf("[%d].protocol", i),
+				at := model.Path("gateways", gn, "ports") + fmt.Sprintf("[%d]", i)
+				switch {
+				case port.Protocol == "HTTPS" && port.CredentialName == "":
+					c.Report(at+".protocol",
 						"set credentialName to the Secret (in istio-system) that holds the certificate, or use HTTP behind a TLS-terminating load balancer",
 						"HTTPS port %d has no certificate: Istio rejects an HTTPS server without TLS settings", port.Port)
+				case port.Protocol != "HTTPS" && port.CredentialName != "":
+					c.Report(at+".credentialName",
+						"remove credentialName, or set protocol: \"HTTPS\" to terminate TLS on this port",
+						"%s port %d names a certificate (credentialName %q): Istio rejects TLS settings on a plain-text port", port.Protocol, port.Port, port.CredentialName)
 				}
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -63,6 +64,14 @@ func metaErrors(o object.Object) field.ErrorList {
 	return errs
 }
 
+// nameIsLabel lists the GitOps kinds whose name becomes a label value on
+// every object they sync: such a name over 63 characters makes each apply
+// fail (fluxcd/flux2#2004; Argo CD's label tracking).
+var nameIsLabel = map[schema.GroupKind]string{
+	{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}: "kustomize.toolkit.fluxcd.io/name",
+	{Group: "argoproj.io", Kind: "Application"}:                   "app.kubernetes.io/instance",
+}
+
 func isBuiltin(o object.Object) bool {
 	switch o.GVK().Group {
 	case "", "apps", "batch":
@@ -75,6 +84,13 @@ func isBuiltin(o object.Object) bool {
 // resources: only metadata is checked then).
 func kube(o object.Object, obj runtime.Object) []Problem {
 	errs := metaErrors(o)
+	if label, ok := nameIsLabel[o.GVK().GroupKind()]; ok {
+		for _, m := range validation.IsValidLabelValue(o.Name()) {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), o.Name(),
+				"the engine labels every object it applies with "+label+": <this name>, and a label value "+m+
+					" (shorten the platform name or the environment name, which the name is made of)"))
+		}
+	}
 	switch t := obj.(type) {
 	case *corev1.Service:
 		errs = append(errs, service(t)...)
