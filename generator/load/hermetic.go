@@ -38,6 +38,10 @@ const (
 // that aimesh embeds evaluates (cue.mod/module.cue language.version).
 const SupportedLanguageVersion = "v0.17.1"
 
+// MinLanguageVersion is the oldest CUE language version that evaluates the
+// aimesh schema: older ones do not know its @experiment(explicitopen).
+const MinLanguageVersion = "v0.15.0"
+
 // vetted is a CUE directory tree whose files were checked and read once:
 // CUE is given these bytes (load.Config.Overlay), never the files again.
 type vetted struct {
@@ -363,8 +367,9 @@ func vetSyntax(abs, rel string, data []byte, inCueMod bool) diag.List {
 	return l
 }
 
-// vetModuleFile checks cue.mod/module.cue: a language version newer than
-// the embedded CUE is refused with its position, and dependencies are not
+// vetModuleFile checks cue.mod/module.cue: a language version that is
+// malformed, newer than the embedded CUE or older than the schema needs is
+// refused with its position, and dependencies are not
 // allowed (aimesh never fetches modules).
 func vetModuleFile(f *ast.File, rel string) diag.List {
 	var l diag.List
@@ -393,11 +398,21 @@ func vetModuleFile(f *ast.File, rel string) diag.List {
 					continue
 				}
 				ver := strings.Trim(lit.Value, `"`)
-				if newerVersion(ver, SupportedLanguageVersion) {
-					p := lit.Pos()
-					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel, Line: p.Line(), Col: p.Column()},
+				p := lit.Pos()
+				at := diag.Pos{File: rel, Line: p.Line(), Col: p.Column()}
+				hint := fmt.Sprintf("set language: version: %q (the CUE aimesh embeds)", SupportedLanguageVersion)
+				switch {
+				case versionParts(ver) == nil:
+					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: at,
+						Message: fmt.Sprintf("language version %q is not a version of the form vMAJOR.MINOR.PATCH", ver), Hint: hint})
+				case newerVersion(ver, SupportedLanguageVersion):
+					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: at,
 						Message: fmt.Sprintf("language version %s is newer than the CUE embedded in aimesh, which supports language versions up to %s", ver, SupportedLanguageVersion),
 						Hint:    fmt.Sprintf("set language: version: %q (or older), or upgrade aimesh", SupportedLanguageVersion)})
+				case newerVersion(MinLanguageVersion, ver):
+					l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: at,
+						Message: fmt.Sprintf("language version %s is older than %s, the first that evaluates the aimesh schema (its @experiment(explicitopen))", ver, MinLanguageVersion),
+						Hint:    hint})
 				}
 			}
 		case "deps":
