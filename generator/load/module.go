@@ -98,6 +98,7 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 		imported   bool
 		embedOpen  bool
 		parseError bool
+		importPos  diag.Pos // the first import of the schema
 	)
 	for _, n := range names {
 		abs := filepath.Join(platformDir, n)
@@ -129,6 +130,9 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 					Message:  fmt.Sprintf("this platform is written for %s; this aimesh supports %s (schema %s) only", path, schemas.ImportPath, schemas.Version()),
 					Hint:     installHint(major),
 				}}
+			}
+			if !imported {
+				importPos = diag.FromToken(s.root, spec.Path.Pos())
 			}
 			imported = true
 			local = schemas.Module[strings.LastIndex(schemas.Module, "/")+1:]
@@ -170,7 +174,7 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 		case embedFile == "":
 			return nil, diag.List{{
 				Severity: diag.Error,
-				Pos:      diag.Pos{File: s.userRel},
+				Pos:      importPos,
 				Message:  "the platform imports " + schemas.ImportPath + " but does not embed schemas.#Platform",
 				Hint:     "write schemas.#Platform on a line of its own in the file that imports the schema, so cue vet checks the platform as aimesh does",
 			}}
