@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/aimesh/aimesh/generator/model"
@@ -64,7 +65,7 @@ var ClusterPerEnvironment = rule(Rule{
 				for _, k := range []struct {
 					m          map[string]owner
 					key, field string
-				}{{byID, cl.ID, "id"}, {byServer, strings.TrimSuffix(cl.Server, "/"), "server"}, {byName, cl.Name, "name"}} {
+				}{{byID, cl.ID, "id"}, {byServer, sameServer(cl.Server), "server"}, {byName, cl.Name, "name"}} {
 					prev, ok := k.m[k.key]
 					if ok && !(prev.shared && cl.Shared) {
 						c.Report(model.Path("environments", en, "clusters", target, k.field),
@@ -81,11 +82,26 @@ var ClusterPerEnvironment = rule(Rule{
 	},
 })
 
+// sameServer is the key under which two API server URLs are one server:
+// the host in lower case, without the default port 443 or a trailing "/".
+func sameServer(server string) string {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return strings.TrimSuffix(server, "/")
+	}
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && port != "443" {
+		host += ":" + port
+	}
+	return strings.ToLower(u.Scheme) + "://" + host + strings.TrimSuffix(u.EscapedPath(), "/")
+}
+
 // reservedHeaders are request headers a JWT claim must not overwrite: the
 // proxy and the application rely on their meaning.
 var reservedHeaders = map[string]bool{
 	"authorization": true, "cookie": true, "host": true, "content-length": true, "content-type": true,
 	"transfer-encoding": true, "connection": true, "te": true, "upgrade": true, "proxy-authorization": true,
+	"keep-alive": true, "proxy-connection": true, "trailer": true, // hop-by-hop (RFC 9110 §7.6.1)
 	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true, "x-forwarded-client-cert": true,
 	"x-request-id": true, "traceparent": true, "tracestate": true,
 }

@@ -210,7 +210,7 @@ func corpus(t *testing.T) []badInput {
 var (
 	replaceLine = regexp.MustCompile(`^replace (cue/[^ ]+) '([^']*)' '([^']*)'$`)
 	positionRE  = regexp.MustCompile(`(?m)cue/[^\s:]+:\d+:\d+`)
-	crashRE     = regexp.MustCompile(`panic:|goroutine \d+|runtime error|internal:|\.go:\d+`)
+	crashRE     = regexp.MustCompile(`panic:|goroutine \d+|runtime error|(^|\s|: )internal: |\.go:\d+`)
 )
 
 // TestBadInputCorpus runs every bad input and requires: the exit code (1,
