@@ -91,6 +91,9 @@ func kube(o object.Object, obj runtime.Object) []Problem {
 					" (shorten the platform name or the environment name, which the name is made of)"))
 		}
 	}
+	if o.GVK().GroupKind() == istioGatewayKind {
+		errs = append(errs, gatewayResources(o)...)
+	}
 	switch t := obj.(type) {
 	case *corev1.Service:
 		errs = append(errs, service(t)...)
@@ -326,6 +329,24 @@ func podTemplate(t *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
 		check(c, sp.Child("containers").Index(i))
 	}
 	return errs
+}
+
+var istioGatewayKind = schema.GroupKind{Group: "istio.alibabacloud.com", Kind: "IstioGateway"}
+
+// gatewayResources checks an ASM IstioGateway's resources as the API
+// server will check the gateway Deployment ASM makes from them.
+func gatewayResources(o object.Object) field.ErrorList {
+	spec, _ := o.Body["spec"].(map[string]any)
+	raw, ok := spec["resources"]
+	if !ok {
+		return nil
+	}
+	p := field.NewPath("spec", "resources")
+	var r corev1.ResourceRequirements
+	if err := strictDecode(raw, &r); err != nil {
+		return field.ErrorList{field.Invalid(p, nil, err.Error())}
+	}
+	return resources(r, p)
 }
 
 // resources: quantities are non-negative, requests do not exceed limits.
