@@ -360,6 +360,11 @@ func fromCUE(err error, s *setup) diag.List {
 			})
 		}
 		d := diag.Diagnostic{Severity: diag.Error, Path: path, Message: msg, Hint: hintFor(path, msg, len(poss) > 1, s.schemaShown)}
+		if constraintMsg(msg) && !secretPathRE.MatchString(path) {
+			if doc := s.docs.hint(s.schemaShown, poss); doc != "" {
+				d.Hint = "the schema says: " + doc + " Change the value to match."
+			}
+		}
 		if len(poss) > 0 {
 			d.Pos = poss[0]
 			d.Also = poss[1:]
@@ -380,6 +385,13 @@ func fromCUE(err error, s *setup) diag.List {
 		kept = append(kept, d)
 	}
 	return kept.Sorted()
+}
+
+// constraintMsg reports whether a CUE message is a value failing a
+// schema constraint (a bound, a pattern, a list built-in).
+func constraintMsg(msg string) bool {
+	return strings.Contains(msg, "out of bound") || strings.Contains(msg, "does not match") ||
+		strings.Contains(msg, "does not satisfy")
 }
 
 var (

@@ -42,6 +42,8 @@ type setup struct {
 	// does not.
 	embed    diag.Pos
 	warnings diag.List
+	// docs explains schema constraints by their doc comments (schemadoc.go).
+	docs schemaDocs
 }
 
 // display returns the root-relative, slash-separated spelling of abs.
@@ -229,6 +231,7 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 		// copy was not among the vetted files.
 		onDisk, _ = readCUEFiles(s.vendorDir)
 	}
+	s.docs = schemaDocs{files: served}
 	s.overlay = map[string]load.Source{}
 	for p, src := range vf.overlay {
 		s.overlay[p] = src
