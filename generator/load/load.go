@@ -373,13 +373,21 @@ func fromCUE(err error, s *setup) diag.List {
 	}
 	// "N errors in empty disjunction:" only announces the errors of the
 	// disjuncts that follow it: drop it when they are reported.
-	paths := map[string]int{}
+	// Likewise "conflicting values D and V" of a field with a default D
+	// only repeats that V broke the field's constraint, when CUE also says so.
+	paths, broken := map[string]int{}, map[string]bool{}
 	for _, d := range out {
 		paths[d.Path]++
+		if constraintMsg(d.Message) {
+			broken[d.Path] = true
+		}
 	}
 	var kept diag.List
 	for _, d := range out {
 		if strings.Contains(d.Message, "errors in empty disjunction") && paths[d.Path] > 1 {
+			continue
+		}
+		if broken[d.Path] && strings.HasPrefix(d.Message, "conflicting values") {
 			continue
 		}
 		kept = append(kept, d)
