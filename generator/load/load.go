@@ -438,7 +438,7 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 	case strings.Contains(msg, "field not allowed"):
 		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
 	case strings.Contains(msg, "incompatible list lengths"):
-		return "the list has a different number of elements than the schema allows (at least one for inputs and outputs): add or remove elements"
+		return "two values give this list different lengths (a list written in two places, or against a schema default such as calls: []): CUE does not merge lists, so write the whole list once; inputs and outputs need at least one element"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
