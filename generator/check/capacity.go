@@ -21,25 +21,22 @@ var GRPCMessageCap = rule(Rule{
 			if !ok {
 				continue
 			}
-			for _, dir := range []struct {
-				what string
-				ts   []model.Tensor
-			}{{"inputs", m.Inputs}, {"outputs", m.Outputs}} {
-				total := model.WireBytesOf(dir.ts)
+			for _, dir := range m.Sides() {
+				total := model.WireBytesOf(dir.Tensors)
 				if total <= rt.GRPCMaxMessageBytes {
 					continue
 				}
 				// Point at the largest tensor.
 				li := 0
-				for i, t := range dir.ts {
-					if t.WireBytes() > dir.ts[li].WireBytes() {
+				for i, t := range dir.Tensors {
+					if t.WireBytes() > dir.Tensors[li].WireBytes() {
 						li = i
 					}
 				}
-				t := dir.ts[li]
-				c.Report(model.Path("models", mn, dir.what)+fmt.Sprintf("[%d].shape", li),
+				t := dir.Tensors[li]
+				c.Report(model.Path("models", mn, dir.Field)+fmt.Sprintf("[%d].shape", li),
 					fmt.Sprintf("shrink the tensor, or raise runtimes.%s.grpcMaxMessageBytes (and the runtime's own limit)", quote(rtName)),
-					"%s %s %s = %s > %s cap of %s (C6)", model.Shape(t.Shape), t.DataType, trimWhat(dir.what), humanBytes(total), humanBytes(rt.GRPCMaxMessageBytes), rtName)
+					"%s %s %s = %s > %s cap of %s (C6)", model.Shape(t.Shape), t.DataType, trimWhat(dir.Field), humanBytes(total), humanBytes(rt.GRPCMaxMessageBytes), rtName)
 			}
 		}
 	},
@@ -100,12 +97,9 @@ var GatewayBufferFits = rule(Rule{
 		var most int64
 		for _, mn := range model.SortedKeys(p.Models) {
 			m := p.Models[mn]
-			for _, dir := range []struct {
-				what string
-				ts   []model.Tensor
-			}{{"inputs", m.Inputs}, {"outputs", m.Outputs}} {
-				if n := model.JSONBytes(dir.ts); n > most {
-					worst, what, most = mn, dir.what, n
+			for _, dir := range m.Sides() {
+				if n := model.JSONBytes(dir.Tensors); n > most {
+					worst, what, most = mn, dir.Field, n
 				}
 			}
 		}

@@ -46,15 +46,12 @@ var TensorNamesUnique = rule(Rule{
 	platform: func(c *Ctx, p *model.Platform) {
 		for _, mn := range model.SortedKeys(p.Models) {
 			m := p.Models[mn]
-			for _, side := range []struct {
-				name string
-				ts   []model.Tensor
-			}{{"inputs", m.Inputs}, {"outputs", m.Outputs}} {
+			for _, side := range m.Sides() {
 				first := map[string]int{}
-				for i, t := range side.ts {
+				for i, t := range side.Tensors {
 					if j, ok := first[t.Name]; ok {
-						c.Report(model.Path("models", mn, side.name)+fmt.Sprintf("[%d].name", i), "rename one of the tensors to the model's real tensor name",
-							"tensor name %q is already used by %s[%d]", t.Name, side.name, j)
+						c.Report(model.Path("models", mn, side.Field)+fmt.Sprintf("[%d].name", i), "rename one of the tensors to the model's real tensor name",
+							"tensor name %q is already used by %s[%d]", t.Name, side.Field, j)
 						continue
 					}
 					first[t.Name] = i

@@ -23,13 +23,10 @@ var TensorSizeOverflow = rule(Rule{
 	platform: func(c *Ctx, p *model.Platform) {
 		for _, mn := range model.SortedKeys(p.Models) {
 			m := p.Models[mn]
-			for _, dir := range []struct {
-				what string
-				ts   []model.Tensor
-			}{{"inputs", m.Inputs}, {"outputs", m.Outputs}} {
-				for i, t := range dir.ts {
+			for _, dir := range m.Sides() {
+				for i, t := range dir.Tensors {
 					if t.Overflows() {
-						c.Report(model.Path("models", mn, dir.what)+fmt.Sprintf("[%d].shape", i),
+						c.Report(model.Path("models", mn, dir.Field)+fmt.Sprintf("[%d].shape", i),
 							"declare the real shape of the tensor (each dimension multiplies the size)",
 							"%s %s: the tensor's size does not fit in 64 bits", model.Shape(t.Shape), t.DataType)
 					}

@@ -160,6 +160,18 @@ const JSONBytesPerElement = 20
 // JSONBodyOverhead covers the fixed JSON envelope of a request or response.
 const JSONBodyOverhead = 4096
 
+// TensorSide is a model's inputs or outputs, with the CUE field that holds
+// them ("inputs" or "outputs").
+type TensorSide struct {
+	Field   string
+	Tensors []Tensor
+}
+
+// Sides returns the model's inputs and outputs, in that order.
+func (m Model) Sides() []TensorSide {
+	return []TensorSide{{"inputs", m.Inputs}, {"outputs", m.Outputs}}
+}
+
 // JSONBytes is the worst-case JSON size of tensors ts in one body.
 func JSONBytes(ts []Tensor) int64 {
 	n := int64(JSONBodyOverhead)
