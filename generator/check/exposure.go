@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/model"
@@ -81,3 +82,62 @@ var HTTPSCredential = rule(Rule{
 		}
 	},
 })
+
+var ExposureHostsDisjoint = rule(Rule{
+	ID: "AM0411", Name: "exposure-hosts-disjoint", Family: "exposure", Scope: OnEnvironment,
+	Prevents: "a VirtualService Istio rejects: two hosts of one exposure where one covers the other (\"*\" and \"*.example.com\", \"*.example.com\" and \"a.example.com\"), also through environments.<env>.hosts",
+	platform: func(c *Ctx, p *model.Platform) {
+		reported := map[string]bool{}
+		for _, sn := range model.SortedKeys(p.Services) {
+			e := p.Services[sn].Exposure
+			if e == nil {
+				continue
+			}
+			at := model.Path("services", sn, "exposure", "hosts")
+			if c.R != nil {
+				at = c.R.At(at) // environments.<env>.hosts when overridden
+			}
+			if reported[at] {
+				continue // one override serves every exposure: say it once
+			}
+			reported[at] = true
+			for j := range e.Hosts {
+				for i := range j {
+					if hostsOverlap(e.Hosts[i], e.Hosts[j]) {
+						c.Report(at+fmt.Sprintf("[%d]", j),
+							fmt.Sprintf("keep only %q (it already covers the other), or list hosts that do not overlap", widerHost(e.Hosts[i], e.Hosts[j])),
+							"hosts %q and %q overlap: Istio rejects a VirtualService whose hosts match one another (duplicate hosts)", e.Hosts[i], e.Hosts[j])
+						break
+					}
+				}
+			}
+		}
+	},
+})
+
+// hostsOverlap is Istio's host.Name.Matches, which validateVirtualService
+// applies to every pair of a VirtualService's hosts: a wildcard covers the
+// names (and the narrower wildcards) under its suffix.
+func hostsOverlap(a, b string) bool {
+	aw, bw := strings.HasPrefix(a, "*"), strings.HasPrefix(b, "*")
+	switch {
+	case aw && bw:
+		if len(a) < len(b) {
+			return strings.HasSuffix(b[1:], a[1:])
+		}
+		return strings.HasSuffix(a[1:], b[1:])
+	case aw:
+		return strings.HasSuffix(b, a[1:])
+	case bw:
+		return strings.HasSuffix(a, b[1:])
+	}
+	return a == b
+}
+
+// widerHost is the one of two overlapping hosts that covers the other.
+func widerHost(a, b string) string {
+	if strings.HasPrefix(b, "*") && (!strings.HasPrefix(a, "*") || len(b) < len(a)) {
+		return b
+	}
+	return a
+}
