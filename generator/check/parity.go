@@ -92,6 +92,13 @@ var (
 	})
 
 	_ = rule(Rule{
+		ID: "AM1105", Name: "kube-object-size", Family: "kubernetes", Scope: Elsewhere,
+		Where:    "generator/validate/size.go",
+		Cases:    []string{"golden/errors/object-too-large"},
+		Prevents: "an object the cluster cannot store: etcd refuses writes over 1.5 MiB and the API server request bodies over 3 MiB (RequestEntityTooLarge); every rendered object is at most 1 MiB, and the error names the field holding most of it",
+	})
+
+	_ = rule(Rule{
 		ID: "AM1201", Name: "upstream-istio-validation", Family: "istio", Scope: Elsewhere,
 		Where:    "hack/istiovalidate (make istio-validate)",
 		Prevents: "Istio objects the admission webhook rejects: istio.io/istio pkg/config/validation runs on every networking.istio.io and security.istio.io object of every environment of overlays/, ASM-only fields removed first (they are checked by AM0052)",

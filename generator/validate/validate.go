@@ -42,6 +42,7 @@ type Problem struct {
 	Layer   string
 	Path    string // JSON field path inside the object, e.g. spec.replicas
 	Message string
+	Hint    string // what to do, when more can be said than the layer's hint
 }
 
 func (p Problem) String() string {
@@ -198,6 +199,15 @@ func (v *Validator) memoized(o object.Object) ([]Problem, *podRef) {
 // validateObject validates one object and returns the k8s.io/api value of
 // a built-in kind that decoded cleanly.
 func (v *Validator) validateObject(o object.Object) ([]Problem, runtime.Object) {
+	ps, obj := v.layers(o)
+	if size := objectSize(o); size != nil {
+		return append(size, ps...), obj
+	}
+	return ps, obj
+}
+
+// layers validates one object by the layers of its kind.
+func (v *Validator) layers(o object.Object) ([]Problem, runtime.Object) {
 	gvk := o.GVK()
 	switch {
 	case scheme.Scheme.Recognizes(gvk):
@@ -415,7 +425,10 @@ func Diagnostics(ix load.Index, env string, ps []Problem) diag.List {
 	var out diag.List
 	for _, p := range ps {
 		hint := "the value at this position produced an object the API server would reject; fix the CUE value (or report an aimesh bug if the CUE is right)"
-		if p.Layer == LayerMesh {
+		switch {
+		case p.Hint != "":
+			hint = p.Hint
+		case p.Layer == LayerMesh:
 			hint = "the value at this position produced an object Istio would reject or misroute; fix the CUE value (or report an aimesh bug if the CUE is right)"
 		}
 		out = append(out, diag.Diagnostic{

@@ -15,13 +15,21 @@ import (
 // encoding/json did this before at three times the cost (reflection and a
 // sort of reflect values per map), for keys that nobody reads back.
 func digest(body map[string]any) ([sha256.Size]byte, error) {
+	sum, _, err := digestSize(body)
+	return sum, err
+}
+
+// digestSize is digest and the length of the encoding, which is close to
+// (a little under) the length of the body's JSON: strings and keys count
+// their bytes, numbers at most 9 bytes, containers and scalars one tag.
+func digestSize(body map[string]any) ([sha256.Size]byte, int, error) {
 	d := digesters.Get().(*digester)
 	defer digesters.Put(d)
 	d.buf = d.buf[:0]
 	if err := d.value(body, 0); err != nil {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, 0, err
 	}
-	return sha256.Sum256(d.buf), nil
+	return sha256.Sum256(d.buf), len(d.buf), nil
 }
 
 var digesters = sync.Pool{New: func() any { return &digester{} }}

@@ -37,6 +37,7 @@ type Object struct {
 	// sum is the digest of the map sealed (Seal, digest.go), the key
 	// under which validation and YAML encoding remember their work.
 	sum    [sha256.Size]byte
+	size   int
 	sealed map[string]any
 }
 
@@ -45,11 +46,11 @@ type Object struct {
 // object given another Body map is no longer sealed.
 func Seal(objs []Object) error {
 	for i := range objs {
-		sum, err := digest(objs[i].Body)
+		sum, size, err := digestSize(objs[i].Body)
 		if err != nil {
 			return fmt.Errorf("%s (from %s): %w", objs[i].ID(), objs[i].Origin, err)
 		}
-		objs[i].sum, objs[i].sealed = sum, objs[i].Body
+		objs[i].sum, objs[i].size, objs[i].sealed = sum, size, objs[i].Body
 	}
 	return nil
 }
@@ -61,6 +62,18 @@ func (o Object) Digest() ([sha256.Size]byte, error) {
 		return o.sum, nil
 	}
 	return digest(o.Body)
+}
+
+// EncodedSize is the length of the body's canonical encoding (digest.go),
+// a close lower bound of its JSON size: recorded by Seal, or computed now.
+// It costs nothing on a sealed object, so every object's size can be
+// bounded without encoding it.
+func (o Object) EncodedSize() (int, error) {
+	if o.sealed != nil && reflect.ValueOf(o.sealed).UnsafePointer() == reflect.ValueOf(o.Body).UnsafePointer() {
+		return o.size, nil
+	}
+	_, size, err := digestSize(o.Body)
+	return size, err
 }
 
 func (o Object) APIVersion() string { s, _ := o.Body["apiVersion"].(string); return s }
