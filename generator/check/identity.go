@@ -159,3 +159,33 @@ func hostMatches(pattern, host string) bool {
 	}
 	return pattern == host
 }
+
+var GitOpsNamespaceOutside = rule(Rule{
+	ID: "AM1006", Name: "gitops-namespace-outside-platform", Family: "identity", Scope: OnPlatform,
+	Prevents: "a first sync that can never succeed, and GitOps objects deleted with the platform: Argo CD Applications or Flux Kustomizations placed in a namespace the platform itself creates (namespaces.app, namespaces.models), which does not exist until those very objects have synced",
+	platform: func(c *Ctx, p *model.Platform) {
+		g := p.GitOps
+		if g == nil {
+			return
+		}
+		owned := map[string]string{p.Namespaces.App: "namespaces.app", p.Namespaces.Models: "namespaces.models"}
+		for _, e := range []struct {
+			on        bool
+			engine    string
+			namespace string
+			path      string
+			usual     string
+		}{
+			{g.Argo(), "Argo CD", g.ArgoCD.Namespace, "gitops.argocd.namespace", "argocd"},
+			{g.UsesFlux(), "Flux", g.Flux.Namespace, "gitops.flux.namespace", "flux-system"},
+		} {
+			if !e.on {
+				continue
+			}
+			if field, ok := owned[e.namespace]; ok {
+				c.Report(e.path, "use a namespace that exists before the platform syncs: the one "+e.engine+" was installed in (usually "+e.usual+")",
+					"the %s objects would live in namespace %q, which the platform creates (%s): their first sync fails because the namespace does not exist yet, and pruning it would delete them", e.engine, e.namespace, field)
+			}
+		}
+	},
+})

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"strings"
+
 	"github.com/aimesh/aimesh/generator/model"
 )
 
@@ -79,6 +81,48 @@ var MemoryBounded = rule(Rule{
 				}
 				c.Report(pod.Origin, "set resources.requests.memory (the limit defaults to it) or resources.limits.memory",
 					"Deployment %s declares no memory: its container would run without a memory limit", pod.Deployment)
+			}
+		}
+	},
+})
+
+var ProbeOneHandler = rule(Rule{
+	ID: "AM0707", Name: "probe-one-handler", Family: "workloads", Scope: OnPlatform,
+	Prevents: "a probe silently losing a check: a Kubernetes probe has one handler, so a probe declaring two of http, grpc and tcp would keep only the first",
+	platform: func(c *Ctx, p *model.Platform) {
+		check := func(path string, w model.Workload) {
+			if w.Probes == nil {
+				return
+			}
+			for _, kp := range []struct {
+				kind string
+				p    *model.Probe
+			}{{"readiness", w.Probes.Readiness}, {"liveness", w.Probes.Liveness}, {"startup", w.Probes.Startup}} {
+				if kp.p == nil {
+					continue
+				}
+				var set []string
+				if kp.p.HTTP != nil {
+					set = append(set, "http")
+				}
+				if kp.p.GRPC != nil {
+					set = append(set, "grpc")
+				}
+				if kp.p.TCP != nil {
+					set = append(set, "tcp")
+				}
+				if len(set) > 1 {
+					at := path + ".probes." + kp.kind
+					c.Report(at+"."+set[1], "keep only one of "+strings.Join(set, ", ")+" in this probe (a probe without any checks the port over TCP)",
+						"the %s probe declares %s: a Kubernetes probe runs exactly one handler", kp.kind, strings.Join(set, " and "))
+				}
+			}
+		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			check(model.Path("services", sn), s.Workload)
+			for _, vn := range model.SortedKeys(s.Variants) {
+				check(model.Path("services", sn, "variants", vn), s.Variants[vn].Workload)
 			}
 		}
 	},
