@@ -63,6 +63,7 @@ fuzz:
 	GO=$(GO) ./hack/fuzz.sh FuzzParseONNX ./generator/modelstore $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzEncodeYAML ./generator/emit $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzSpecializedMatchesFull ./generator/validate/schema $(FUZZTIME)
+	GO=$(GO) ./hack/fuzz.sh FuzzClassVerdicts ./generator/validate/schema $(FUZZTIME)
 
 # Upstream Istio's own validation (the admission webhook's code, from
 # istio.io/istio; its own Go module so that its pins stay out of go.mod) over

@@ -111,6 +111,9 @@ type lazyKind struct {
 
 	mu     sync.Mutex
 	shapes map[string]*shapedSchema
+
+	// passed holds the classes (class.go) of the objects that passed.
+	passed sync.Map // [sha256.Size]byte -> struct{}
 }
 
 // versionInfo is what validation needs of one version of a CRD besides its
@@ -368,11 +371,25 @@ func (v *Validator) Validate(obj *unstructured.Unstructured) []FieldError {
 	if !ok {
 		return []FieldError{{Path: "apiVersion", Message: fmt.Sprintf("no vendored schema for %s, Kind=%s", gvk.GroupVersion(), gvk.Kind)}}
 	}
+	info, err := lk.versionInfo()
+	if err != nil {
+		return []FieldError{{Message: "vendored schema: " + err.Error()}}
+	}
+	class, classed := classKey(info.openAPI, obj.Object)
+	if classed {
+		if _, ok := lk.passed.Load(class); ok && len(validateMeta(obj, info.namespaced)) == 0 {
+			return nil // an object of its class passed (class.go), and its own metadata passes
+		}
+	}
 	ks, err := lk.schemaFor(obj.Object)
 	if err != nil {
 		return []FieldError{{Message: "vendored schema: " + err.Error()}}
 	}
-	return ks.validate(obj.DeepCopy().Object)
+	out := ks.validate(obj.DeepCopy().Object)
+	if classed && len(out) == 0 {
+		lk.passed.Store(class, struct{}{})
+	}
+	return out
 }
 
 func (ks *kindSchema) validate(u map[string]any) []FieldError {
@@ -407,7 +424,7 @@ func (ks *kindSchema) validate(u map[string]any) []FieldError {
 
 	// 3. ObjectMeta, as the server validates it for custom resources.
 	obj := &unstructured.Unstructured{Object: u}
-	errs = append(errs, ks.validateMeta(obj)...)
+	errs = append(errs, validateMeta(obj, ks.namespaced)...)
 
 	// 4. OpenAPI schema, embedded resources, list-type invariants.
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u, ks.validator)...)
@@ -457,13 +474,15 @@ func (ks *kindSchema) validate(u map[string]any) []FieldError {
 	return out
 }
 
-func (ks *kindSchema) validateMeta(obj *unstructured.Unstructured) field.ErrorList {
+// validateMeta validates the object's ObjectMeta as the API server does
+// for custom resources.
+func validateMeta(obj *unstructured.Unstructured, namespaced bool) field.ErrorList {
 	meta, _, _, err := schemaobjectmeta.GetObjectMetaWithOptions(obj.Object, schemaobjectmeta.ObjectMetaOptions{})
 	if err != nil || meta == nil {
 		return nil // already reported
 	}
 	var out field.ErrorList
-	for _, e := range metavalidation.ValidateObjectMeta(meta, ks.namespaced, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata")) {
+	for _, e := range metavalidation.ValidateObjectMeta(meta, namespaced, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata")) {
 		// A namespaced object without a namespace gets one at apply time.
 		if e.Type == field.ErrorTypeRequired && e.Field == "metadata.namespace" {
 			continue
