@@ -183,18 +183,14 @@ func load1(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
 	}
-	// An integer beyond int64 has at least 19 digits: walk the value for
-	// its path only when the JSON holds such a run of digits.
-	if longDigits.Match(data) {
-		if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
-			return nil, withIndex(l, ix)
-		}
-	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		if l, ok := decodeError(err, ix); ok {
+		// A number the Go model cannot hold (beyond int64, or an int32 of
+		// the Kubernetes API the schema bounds only from below): walk the
+		// value for every such number, by CUE path.
+		if l, ok := setup.decodeError(err, v, ix); ok {
 			return nil, withIndex(l, ix)
 		}
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
@@ -202,8 +198,6 @@ func load1(opts Options) (*Result, error) {
 	}
 	return &Result{Platform: &p, Positions: ix, Root: opts.Root, Warnings: setup.warnings}, nil
 }
-
-var longDigits = regexp.MustCompile(`[0-9]{19}`)
 
 type built struct {
 	inst  *build.Instance

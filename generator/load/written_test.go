@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aimesh/aimesh/generator/model"
 )
 
 func TestWrittenAt(t *testing.T) {
@@ -47,5 +49,21 @@ func TestSelectors(t *testing.T) {
 	want := []selector{{"services", -1}, {`a.b"c`, -1}, {"variants", -1}, {"x", -1}, {"", 2}, {"y", -1}, {"", 3}}
 	if !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("selectors = %v, %v; want %v", got, ok, want)
+	}
+}
+
+func TestJSONFieldsAndRanges(t *testing.T) {
+	svc := jsonFields(reflect.TypeFor[model.Service]())
+	// Workload is embedded: its fields are the service's.
+	as, ok := svc["autoscaling"]
+	if !ok {
+		t.Fatalf("autoscaling not among the fields of model.Service: %v", svc)
+	}
+	min := jsonFields(as.Elem())["min"]
+	if lo, hi, bits := intRange(min); bits != 32 || lo.Int64() != -2147483648 || hi.Int64() != 2147483647 {
+		t.Errorf("range of autoscaling.min = %v..%v (%d bits)", lo, hi, bits)
+	}
+	if _, _, bits := intRange(nil); bits != 64 {
+		t.Errorf("unknown type: %d bits, want 64", bits)
 	}
 }
