@@ -60,6 +60,9 @@ type Diagnostic struct {
 	Hint    string
 	// Env is the environment the finding applies to; empty when it applies to all.
 	Env string
+	// AlsoSet lists the other places in the user's files that write the
+	// same field (a list or value set in two files): "also set at".
+	AlsoSet []Pos
 	// Also lists further positions (e.g. the schema constraint that failed).
 	Also []Pos
 	// Rule is the ID of the check that produced the finding (see
@@ -83,6 +86,9 @@ func (d Diagnostic) String() string {
 	b.WriteString(d.Message)
 	if d.Rule != "" {
 		b.WriteString(" [" + d.Rule + "]")
+	}
+	for _, a := range d.AlsoSet {
+		b.WriteString("\n    also set at " + a.String())
 	}
 	for _, a := range d.Also {
 		b.WriteString("\n    see " + a.String())

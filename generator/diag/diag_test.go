@@ -36,3 +36,13 @@ func TestSeverities(t *testing.T) {
 		t.Errorf("split wrong: %v", l)
 	}
 }
+
+func TestAlsoSetBeforeSee(t *testing.T) {
+	d := Diagnostic{Pos: Pos{File: "cue/zz.cue", Line: 3, Col: 32}, Path: "calls", Message: "m",
+		AlsoSet: []Pos{{File: "cue/services.cue", Line: 10, Col: 10}},
+		Also:    []Pos{{File: "cue/cue.mod/pkg/aimesh.dev/schemas/platform.cue", Line: 1, Col: 2}}, Hint: "h"}
+	want := "cue/zz.cue:3:32: calls: m\n    also set at cue/services.cue:10:10\n    see cue/cue.mod/pkg/aimesh.dev/schemas/platform.cue:1:2\n    hint: h"
+	if got := d.String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -182,18 +183,14 @@ func load1(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
 	}
-	// An integer beyond int64 has at least 19 digits: walk the value for
-	// its path only when the JSON holds such a run of digits.
-	if longDigits.Match(data) {
-		if l := checkNumbers(v, "", opts.Root); len(l) > 0 {
-			return nil, withIndex(l, ix)
-		}
-	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		if l, ok := decodeError(err, ix); ok {
+		// A number the Go model cannot hold (beyond int64, or an int32 of
+		// the Kubernetes API the schema bounds only from below): walk the
+		// value for every such number, by CUE path.
+		if l, ok := setup.decodeError(err, v, ix); ok {
 			return nil, withIndex(l, ix)
 		}
 		// The schema and the Go model disagree: a bug in aimesh, not in the input.
@@ -201,8 +198,6 @@ func load1(opts Options) (*Result, error) {
 	}
 	return &Result{Platform: &p, Positions: ix, Root: opts.Root, Warnings: setup.warnings}, nil
 }
-
-var longDigits = regexp.MustCompile(`[0-9]{19}`)
 
 type built struct {
 	inst  *build.Instance
@@ -371,28 +366,187 @@ func fromCUE(err error, s *setup) diag.List {
 		}
 		out = append(out, d)
 	}
-	// "N errors in empty disjunction:" only announces the errors of the
-	// disjuncts that follow it: drop it when they are reported.
-	// Likewise "conflicting values D and V" of a field with a default D
-	// only repeats that V broke the field's constraint, when CUE also says so.
-	paths, broken := map[string]int{}, map[string]bool{}
+	// "conflicting values D and V" of a field with a default D only
+	// repeats that V broke the field's constraint, when CUE also says so.
+	broken := map[string]bool{}
 	for _, d := range out {
-		paths[d.Path]++
 		if constraintMsg(d.Message) {
 			broken[d.Path] = true
 		}
 	}
-	var kept diag.List
-	for _, d := range out {
-		if strings.Contains(d.Message, "errors in empty disjunction") && paths[d.Path] > 1 {
-			continue
+	out = keep(out, func(d diag.Diagnostic) bool {
+		return !broken[d.Path] || !strings.HasPrefix(d.Message, "conflicting values")
+	})
+	// A list length conflict that CUE cites in the schema only is the
+	// schema default's disjunct failing (calls: *[], scopes: *["openid",
+	// "profile"]) when the field has an error of its own.
+	schemaList := func(d diag.Diagnostic) bool { return listLengths(d.Message) && !s.isUser(d.Pos) }
+	all := out
+	out = nil
+	for i, d := range all {
+		if !schemaList(d) || !otherErrorAt(all, i, schemaList) {
+			out = append(out, d)
 		}
-		if broken[d.Path] && strings.HasPrefix(d.Message, "conflicting values") {
-			continue
-		}
-		kept = append(kept, d)
 	}
-	return kept.Sorted()
+	// "N errors in empty disjunction:" only announces the errors of the
+	// disjuncts that follow it: drop it when they are reported at its
+	// path, or when one error below it is all that explains it.
+	out = keep(out, func(d diag.Diagnostic) bool {
+		return !announcement(d) || errorsAt(out, d.Path) == 0 && errorsBelow(out, d.Path) != 1
+	})
+	// Once placed, two errors about the same places are one.
+	seen := map[string]bool{}
+	placed := out
+	out = nil
+	for _, d := range placed {
+		s.placeWritten(&d)
+		key := append([]string{d.Path, d.Message}, d.Pos.String())
+		for _, p := range d.AlsoSet {
+			key = append(key, p.String())
+		}
+		slices.Sort(key[2:])
+		if k := strings.Join(key, "\x00"); !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	// The elements of two lists of different lengths conflict too: that is
+	// the same finding as the lists'.
+	var lists []string
+	for _, d := range out {
+		if listLengths(d.Message) && len(d.AlsoSet) > 0 {
+			lists = append(lists, d.Path)
+		}
+	}
+	out = keep(out, func(d diag.Diagnostic) bool {
+		return !strings.HasPrefix(d.Message, "conflicting values") ||
+			!slices.ContainsFunc(lists, func(p string) bool { return below(d.Path, p) })
+	})
+	return out.Sorted()
+}
+
+// keep returns the diagnostics of l for which ok holds.
+func keep(l diag.List, ok func(diag.Diagnostic) bool) diag.List {
+	var out diag.List
+	for _, d := range l {
+		if ok(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// announcement reports whether d is CUE's "N errors in empty
+// disjunction:", which only announces the errors that follow it.
+func announcement(d diag.Diagnostic) bool {
+	return strings.Contains(d.Message, "errors in empty disjunction")
+}
+
+// listWrittenTwice reports whether path is inside a list element and the
+// innermost such list is written in more than one place.
+func (s *setup) listWrittenTwice(path string) bool {
+	sels, ok := selectors(path)
+	if !ok {
+		return false
+	}
+	for i := len(sels) - 1; i > 0; i-- {
+		if sels[i].index < 0 {
+			continue
+		}
+		labels := make([]any, i)
+		for j, sel := range sels[:i] {
+			if sel.index >= 0 {
+				labels[j] = sel.index
+			} else {
+				labels[j] = sel.label
+			}
+		}
+		return len(s.written.at(model.Path(labels...), s.root)) > 1
+	}
+	return false
+}
+
+// listLengths reports whether a CUE message is two lists of different
+// lengths unified.
+func listLengths(msg string) bool { return strings.Contains(msg, "incompatible list lengths") }
+
+// below reports whether path is a field or element inside parent.
+func below(path, parent string) bool {
+	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
+}
+
+// errorsAt and errorsBelow count the errors of l at path and inside it,
+// the announcements of empty disjunctions left out.
+func errorsAt(l diag.List, path string) int {
+	return countErrors(l, func(p string) bool { return p == path })
+}
+
+func errorsBelow(l diag.List, path string) int {
+	return countErrors(l, func(p string) bool { return below(p, path) })
+}
+
+func countErrors(l diag.List, at func(string) bool) int {
+	n := 0
+	for _, o := range l {
+		if at(o.Path) && !announcement(o) {
+			n++
+		}
+	}
+	return n
+}
+
+// otherErrorAt reports whether l holds an error other than l[i] at its path
+// or below it; neither the announcement of an empty disjunction nor an
+// error for which skip holds counts.
+func otherErrorAt(l diag.List, i int, skip func(diag.Diagnostic) bool) bool {
+	for j, o := range l {
+		if j == i || announcement(o) || skip(o) {
+			continue
+		}
+		if o.Path == l[i].Path || below(o.Path, l[i].Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeWritten points d at the value the user wrote at d's path when CUE
+// cited only the schema (or nothing), and names the other places that
+// write the same field ("also set at"): CUE cites only one of two lists of
+// different lengths. The hint of a value set in two places says that CUE
+// does not let one place override the other.
+func (s *setup) placeWritten(d *diag.Diagnostic) {
+	written := s.written.at(d.Path, s.root)
+	if len(written) == 0 {
+		return
+	}
+	if !d.Pos.IsValid() || !s.isUser(d.Pos) {
+		if d.Pos.IsValid() {
+			d.Also = append([]diag.Pos{d.Pos}, d.Also...)
+		}
+		d.Pos = written[0].value
+	}
+	for _, w := range written {
+		if w.is(d.Pos) || slices.Contains(d.AlsoSet, w.value) {
+			continue
+		}
+		d.AlsoSet = append(d.AlsoSet, w.value)
+		d.Also = slices.DeleteFunc(d.Also, w.is)
+	}
+	if secretPathRE.MatchString(d.Path) {
+		return
+	}
+	switch {
+	case listLengths(d.Message) && len(d.AlsoSet) == 0 && strings.Contains(d.Message, "(0 and ") && slices.ContainsFunc(d.Also, func(p diag.Pos) bool { return !s.isUser(p) }):
+		d.Hint = "the list is empty but the schema (the position above) needs at least one element: add one"
+	case len(d.AlsoSet) == 0:
+	case listLengths(d.Message):
+		d.Hint = "this list is set in more than one place (the positions above), to lists of different lengths: CUE does not merge, append or override lists, it requires every value of a field to be the same list; write the whole list in one place and delete the others"
+	case strings.HasPrefix(d.Message, "conflicting values") && s.listWrittenTwice(d.Path):
+		d.Hint = "the list that holds this element is written in more than one place (its elements at the positions above differ): CUE unifies two lists element by element, it does not append or override them; write the whole list in one place and delete the others"
+	case strings.HasPrefix(d.Message, "conflicting values"):
+		d.Hint = "the field is set to different values in more than one place (the positions above): CUE does not let one file override another; keep one value and delete the others"
+	}
 }
 
 // constraintMsg reports whether a CUE message is a value failing a
@@ -438,7 +592,7 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 	case strings.Contains(msg, "field not allowed"):
 		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
 	case strings.Contains(msg, "incompatible list lengths"):
-		return "two values give this list different lengths (a list written in two places, or against a schema default such as calls: []): CUE does not merge lists, so write the whole list once; inputs and outputs need at least one element"
+		return "the list has a different length than another value of this field (the positions above: a schema constraint, or a list set elsewhere): CUE does not merge, append or override lists, so write the whole list in one place"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):

@@ -44,6 +44,8 @@ type setup struct {
 	warnings diag.List
 	// docs explains schema constraints by their doc comments (schemadoc.go).
 	docs schemaDocs
+	// written finds where the platform's own files set a field (written.go).
+	written writtenIndex
 }
 
 // display returns the root-relative, slash-separated spelling of abs.
@@ -108,6 +110,7 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 		if !ok {
 			continue // not a file CUE reads (vet refused what it must)
 		}
+		s.written.add(abs, src)
 		f, err := parser.ParseFile(abs, src)
 		if err != nil {
 			// The loader reports syntax errors with their positions.
