@@ -344,6 +344,21 @@ func fromCUE(err error, s *setup) diag.List {
 		})
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
+		// A built-in's failure ("error in call to strings.Repeat") carries
+		// its reason as the wrapped error: say it.
+		if cause := errors.Unwrap(e); cause != nil {
+			var reasons []string
+			if ce, ok := cause.(cueerrors.Error); ok {
+				f, a := ce.Msg() // without the path, already said
+				reasons = append(reasons, fmt.Sprintf(f, a...))
+			}
+			for _, c := range append(reasons, cause.Error()) {
+				if c != "" && !strings.Contains(msg, c) {
+					msg += ": " + c
+					break
+				}
+			}
+		}
 		path := strings.TrimPrefix(cuePath(e.Path()), "#Platform.")
 		if secretPathRE.MatchString(path) {
 			// Never echo a secret value into logs.
@@ -593,6 +608,8 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
 	case strings.Contains(msg, "incompatible list lengths"):
 		return "the list has a different length than another value of this field (the positions above: a schema constraint, or a list set elsewhere): CUE does not merge, append or override lists, so write the whole list in one place"
+	case strings.HasPrefix(msg, "error in call to "):
+		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
