@@ -481,11 +481,10 @@ func LoadRef(opts load.Options, ref string) (*Version, error) {
 	if platform == "" {
 		platform = "cue"
 	}
-	tmp, err := os.MkdirTemp("", "aimesh-diff-")
+	tmp, err := newTemp()
 	if err != nil {
 		return nil, err
 	}
-	temps.Store(tmp, true)
 	cleanup := func() {
 		os.RemoveAll(tmp)
 		temps.Delete(tmp)
@@ -592,17 +591,25 @@ func Checkout(root, ref, dst string, dirs ...string) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range ds {
-		if err := os.MkdirAll(filepath.Join(dst, filepath.FromSlash(d)), 0o755); err != nil {
-			return err
+	err = tempWrite(func() error {
+		for _, d := range ds {
+			if err := os.MkdirAll(filepath.Join(dst, filepath.FromSlash(d)), 0o755); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return catBlobs(root, blobs, func(b blob, data []byte) error {
-		target := filepath.Join(dst, filepath.FromSlash(b.name))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
+		return tempWrite(func() error {
+			target := filepath.Join(dst, filepath.FromSlash(b.name))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		})
 	})
 }
 
@@ -803,12 +810,55 @@ func git(dir string, stdin io.Reader, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// temps are the temporary checkouts of loaded versions (LoadRef) not yet closed.
-var temps sync.Map
+// The temporary checkouts of loaded versions (LoadRef) not yet closed
+// are in temps. Every write below a temporary checkout (tempWrite) holds
+// tempMu for reading and is refused once closing is set; RemoveTemp sets
+// closing holding tempMu for writing, so it waits for the writes under way
+// and, once it returns, nothing is written any more: the directories it
+// removed are not recreated by a checkout still running.
+var (
+	tempMu  sync.RWMutex
+	closing bool
+	temps   sync.Map
+)
 
-// RemoveTemp removes the temporary checkouts of loaded versions;
-// the CLI calls it when interrupted (SIGINT, SIGTERM) before exiting.
+// ErrInterrupted is returned by Checkout and LoadRef once RemoveTemp has
+// been called.
+var ErrInterrupted = errors.New("interrupted: temporary checkouts removed")
+
+// tempWrite runs write, which creates files or directories below a
+// temporary checkout, unless RemoveTemp has been called.
+func tempWrite(write func() error) error {
+	tempMu.RLock()
+	defer tempMu.RUnlock()
+	if closing {
+		return ErrInterrupted
+	}
+	return write()
+}
+
+// newTemp creates and registers a temporary checkout directory.
+func newTemp() (string, error) {
+	var tmp string
+	err := tempWrite(func() error {
+		var err error
+		if tmp, err = os.MkdirTemp("", "aimesh-diff-"); err == nil {
+			temps.Store(tmp, true)
+		}
+		return err
+	})
+	return tmp, err
+}
+
+// RemoveTemp removes the temporary checkouts of loaded versions and stops
+// the checkouts under way: once it returns, nothing is written below a
+// temporary checkout any more (Checkout and LoadRef return
+// ErrInterrupted). The CLI calls it when interrupted (SIGINT, SIGTERM)
+// before exiting.
 func RemoveTemp() {
+	tempMu.Lock()
+	defer tempMu.Unlock()
+	closing = true
 	temps.Range(func(k, _ any) bool {
 		os.RemoveAll(k.(string))
 		temps.Delete(k)
