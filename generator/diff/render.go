@@ -102,7 +102,8 @@ func (m *Manifests) Envs() []string {
 // Render builds every <env>/<target> directory of t. A directory holding
 // a kustomization.yaml is built with kustomize; any other is read as
 // plain (multi-document) YAML files. Files less than three levels deep
-// are ignored.
+// are ignored. A file whose YAML aliases expand beyond a bound
+// (checkAliases) is refused before anything is built.
 func Render(t emit.Tree) (*Manifests, error) {
 	fs := filesys.MakeFsInMemory()
 	sections := map[Section]bool{}
@@ -110,6 +111,9 @@ func Render(t emit.Tree) (*Manifests, error) {
 		parts := strings.SplitN(p, "/", 3)
 		if len(parts) < 3 || parts[0] == "" || parts[1] == "" || strings.HasPrefix(parts[0], ".") {
 			continue
+		}
+		if err := checkAliases(t[p]); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		sections[Section{parts[0], parts[1]}] = true
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
@@ -346,7 +350,9 @@ func idOf(body map[string]any) ObjectID {
 	return ObjectID{Group: group, Kind: str(body["kind"]), Namespace: str(md["namespace"]), Name: str(md["name"])}
 }
 
-// RenderDir renders an overlays directory on disk (holding <env>/<target>/…).
+// RenderDir renders an overlays directory on disk (holding
+// <env>/<target>/…). What it reads is bounded (MaxOverlayFileBytes,
+// MaxOverlayFiles, MaxOverlayBytes): the directory may be someone else's.
 func RenderDir(dir string) (*Manifests, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -355,7 +361,7 @@ func RenderDir(dir string) (*Manifests, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	t, err := emit.ReadDir(dir)
+	t, err := readOverlays(dir)
 	if err != nil {
 		return nil, err
 	}
