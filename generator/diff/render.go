@@ -571,8 +571,8 @@ func CompareVersions(base, head *Version, opts Options) (*Report, error) {
 // filters play a part. Symbolic links and submodules are skipped.
 //
 // The ref is untrusted input (a pull request): only the files the loader
-// reads are written — .cue files outside directories and files whose name
-// starts with "." or "_" — and the loader's limits (load.MaxFileBytes,
+// reads are written — .cue files, except those whose name, or the name of
+// a directory they are in, starts with "." or "_" — and the loader's limits (load.MaxFileBytes,
 // load.MaxFiles, load.MaxTotalBytes per directory) are applied to the
 // sizes git lists, before any content is read. Contents are streamed from
 // git one file at a time.
