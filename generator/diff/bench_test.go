@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/load"
 )
@@ -61,4 +63,38 @@ func BenchmarkCompare(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCheckAliases is the alias bound of Render over every file of
+// the reference application: as Render runs it (files without "&" are
+// not parsed; the reference app has none), and with every file parsed in
+// both readings, as if each held an anchor.
+func BenchmarkCheckAliases(b *testing.B) {
+	res := referenceTree(b)
+	b.Run("as-rendered", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, p := range res.Tree.Paths() {
+				if err := checkAliases(res.Tree[p]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("all-parsed", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, p := range res.Tree.Paths() {
+				data := res.Tree[p]
+				if err := checkExpansion(parseDocs(data)); err != nil {
+					b.Fatal(err)
+				}
+				var docs []*yaml.Node
+				for _, part := range kyamlDocuments(data) {
+					docs = append(docs, parseDocs(part)...)
+				}
+				if err := checkExpansion(docs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }

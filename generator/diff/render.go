@@ -102,7 +102,8 @@ func (m *Manifests) Envs() []string {
 // Render builds every <env>/<target> directory of t. A directory holding
 // a kustomization.yaml is built with kustomize; any other is read as
 // plain (multi-document) YAML files. Files less than three levels deep
-// are ignored.
+// are ignored. A file whose YAML aliases expand beyond a bound
+// (checkAliases) is refused before anything is built.
 func Render(t emit.Tree) (*Manifests, error) {
 	fs := filesys.MakeFsInMemory()
 	sections := map[Section]bool{}
@@ -110,6 +111,9 @@ func Render(t emit.Tree) (*Manifests, error) {
 		parts := strings.SplitN(p, "/", 3)
 		if len(parts) < 3 || parts[0] == "" || parts[1] == "" || strings.HasPrefix(parts[0], ".") {
 			continue
+		}
+		if err := checkAliases(t[p]); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		sections[Section{parts[0], parts[1]}] = true
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
@@ -346,7 +350,9 @@ func idOf(body map[string]any) ObjectID {
 	return ObjectID{Group: group, Kind: str(body["kind"]), Namespace: str(md["namespace"]), Name: str(md["name"])}
 }
 
-// RenderDir renders an overlays directory on disk (holding <env>/<target>/…).
+// RenderDir renders an overlays directory on disk (holding
+// <env>/<target>/…). What it reads is bounded (MaxOverlayFileBytes,
+// MaxOverlayFiles, MaxOverlayBytes): the directory may be someone else's.
 func RenderDir(dir string) (*Manifests, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -355,7 +361,7 @@ func RenderDir(dir string) (*Manifests, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	t, err := emit.ReadDir(dir)
+	t, err := readOverlays(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -481,11 +487,10 @@ func LoadRef(opts load.Options, ref string) (*Version, error) {
 	if platform == "" {
 		platform = "cue"
 	}
-	tmp, err := os.MkdirTemp("", "aimesh-diff-")
+	tmp, err := newTemp()
 	if err != nil {
 		return nil, err
 	}
-	temps.Store(tmp, true)
 	cleanup := func() {
 		os.RemoveAll(tmp)
 		temps.Delete(tmp)
@@ -564,6 +569,13 @@ func CompareVersions(base, head *Version, opts Options) (*Report, error) {
 // the git ref into dst. It reads git objects only (git ls-tree and git
 // cat-file), so neither the working tree, the index nor .gitattributes
 // filters play a part. Symbolic links and submodules are skipped.
+//
+// The ref is untrusted input (a pull request): only the files the loader
+// reads are written — .cue files, except those whose name, or the name of
+// a directory they are in, starts with "." or "_" — and the loader's limits (load.MaxFileBytes,
+// load.MaxFiles, load.MaxTotalBytes per directory) are applied to the
+// sizes git lists, before any content is read. Contents are streamed from
+// git one file at a time.
 func Checkout(root, ref, dst string, dirs ...string) error {
 	if strings.HasPrefix(ref, "-") {
 		return fmt.Errorf("invalid git ref %q", ref)
@@ -577,76 +589,213 @@ func Checkout(root, ref, dst string, dirs ...string) error {
 		return err
 	}
 	tree := strings.TrimSpace(string(commit)) + ":" + strings.TrimSpace(string(prefix))
-	args := []string{"ls-tree", "-r", "-z", "--full-tree", tree, "--"}
-	for _, d := range dirs {
-		args = append(args, filepath.ToSlash(filepath.Clean(d)))
+	ds := make([]string, len(dirs))
+	for i, d := range dirs {
+		ds[i] = filepath.ToSlash(filepath.Clean(d))
 	}
-	list, err := git(root, nil, args...)
+	blobs, err := listBlobs(root, ref, tree, ds)
 	if err != nil {
-		return fmt.Errorf("listing %s at %s: %w", strings.Join(dirs, ", "), ref, err)
+		return err
 	}
-	var names, oids []string
-	for _, entry := range strings.Split(string(list), "\x00") {
-		meta, name, ok := strings.Cut(entry, "\t")
+	err = tempWrite(func() error {
+		for _, d := range ds {
+			if err := os.MkdirAll(filepath.Join(dst, filepath.FromSlash(d)), 0o755); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return catBlobs(root, blobs, func(b blob, data []byte) error {
+		return tempWrite(func() error {
+			target := filepath.Join(dst, filepath.FromSlash(b.name))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		})
+	})
+}
+
+// blob is a file to check out: its path, object name and size.
+type blob struct {
+	name, oid string
+	size      int64
+}
+
+// maxTreeEntry bounds one record of git ls-tree (mode, type, object,
+// size and path).
+const maxTreeEntry = 64 << 10
+
+// listBlobs lists, with git ls-tree, the files below the directories ds
+// of tree that the loader reads, and refuses what it would refuse. Each
+// directory must hold something at the ref.
+func listBlobs(root, ref, tree string, ds []string) ([]blob, error) {
+	args := append([]string{"ls-tree", "-r", "-z", "-l", "--full-tree", tree, "--"}, ds...)
+	cmd := exec.Command("git", append([]string{"-C", root}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("git ls-tree: %w", err)
+	}
+	fail := func(err error) ([]blob, error) {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, err
+	}
+	var blobs []blob
+	found := make([]bool, len(ds))
+	count := make([]int, len(ds))
+	total := make([]int64, len(ds))
+	r := bufio.NewReaderSize(out, maxTreeEntry)
+	for {
+		rec, err := r.ReadSlice(0)
+		if err == io.EOF && len(rec) == 0 {
+			break
+		}
+		if err == bufio.ErrBufferFull {
+			return fail(fmt.Errorf("git ls-tree: an entry of %s at %s is longer than %d KiB", strings.Join(ds, ", "), ref, maxTreeEntry>>10))
+		}
+		if err != nil && err != io.EOF {
+			return fail(fmt.Errorf("git ls-tree: %w", err))
+		}
+		meta, name, ok := strings.Cut(strings.TrimSuffix(string(rec), "\x00"), "\t")
 		if !ok {
 			continue
 		}
-		f := strings.Fields(meta) // mode type object
-		if len(f) != 3 || f[1] != "blob" || f[0] == "120000" {
+		f := strings.Fields(meta) // mode type object size
+		if len(f) != 4 || f[1] != "blob" || f[0] == "120000" {
 			continue
 		}
 		clean := path.Clean(name)
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
-			return fmt.Errorf("git ls-tree: unsafe path %q", name)
+			return fail(fmt.Errorf("git ls-tree: unsafe path %q", name))
 		}
-		names = append(names, clean)
-		oids = append(oids, f[2])
-	}
-	for _, d := range dirs {
-		d = filepath.ToSlash(filepath.Clean(d))
-		found := false
-		for _, n := range names {
-			if strings.HasPrefix(n, d+"/") {
-				found = true
-				break
+		in, rel := -1, ""
+		for i, d := range ds {
+			sub, ok := strings.CutPrefix(clean, d+"/")
+			if d == "." {
+				sub, ok = clean, true
+			}
+			if ok {
+				found[i] = true
+				if in < 0 {
+					in, rel = i, sub
+				}
 			}
 		}
-		if !found {
-			return fmt.Errorf("%s does not exist at %s", d, ref)
+		if in < 0 || !loaderReads(rel) {
+			continue
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil || size < 0 {
+			return fail(fmt.Errorf("git ls-tree: unexpected entry %q", meta))
+		}
+		if size > load.MaxFileBytes {
+			return fail(fmt.Errorf("%s at %s: file of %d bytes; aimesh reads files of at most %d MiB", clean, ref, size, load.MaxFileBytes>>20))
+		}
+		if count[in]++; count[in] > load.MaxFiles {
+			return fail(fmt.Errorf("%s at %s holds more than %d .cue files; aimesh reads at most %d", ds[in], ref, load.MaxFiles, load.MaxFiles))
+		}
+		if total[in] += size; total[in] > load.MaxTotalBytes {
+			return fail(fmt.Errorf("the .cue files below %s at %s exceed %d MiB together; aimesh reads at most that", ds[in], ref, load.MaxTotalBytes>>20))
+		}
+		blobs = append(blobs, blob{name: clean, oid: f[2], size: size})
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("listing %s at %s: git ls-tree: %s", strings.Join(ds, ", "), ref, msg)
+	}
+	for i, d := range ds {
+		if !found[i] {
+			return nil, fmt.Errorf("%s does not exist at %s", d, ref)
 		}
 	}
-	if len(oids) == 0 {
+	return blobs, nil
+}
+
+// loaderReads reports whether the loader reads a file at rel (slash
+// separated, relative to the directory it loads): a .cue file, not in a
+// directory and not itself named with a leading "." or "_", which CUE
+// ignores (load.vet).
+func loaderReads(rel string) bool {
+	if !strings.HasSuffix(rel, ".cue") {
+		return false
+	}
+	for _, e := range strings.Split(rel, "/") {
+		if strings.HasPrefix(e, ".") || strings.HasPrefix(e, "_") {
+			return false
+		}
+	}
+	return true
+}
+
+// catBlobs streams the contents of blobs from one git cat-file --batch
+// and hands each to write, in order. Only one file is held in memory at a
+// time; its size is the one listBlobs checked.
+func catBlobs(root string, blobs []blob, write func(blob, []byte) error) error {
+	if len(blobs) == 0 {
 		return nil
 	}
-	blobs, err := git(root, strings.NewReader(strings.Join(oids, "\n")+"\n"), "cat-file", "--batch")
+	var in strings.Builder
+	for _, b := range blobs {
+		in.WriteString(b.oid)
+		in.WriteByte('\n')
+	}
+	cmd := exec.Command("git", "-C", root, "cat-file", "--batch")
+	cmd.Stdin = strings.NewReader(in.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	r := bufio.NewReader(bytes.NewReader(blobs))
-	for i, name := range names {
-		header, err := r.ReadString('\n')
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("git cat-file: %w", err)
+	}
+	fail := func(err error) error {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
+	}
+	r := bufio.NewReader(out)
+	var buf []byte
+	for _, b := range blobs {
+		line, err := r.ReadSlice('\n')
 		if err != nil {
-			return fmt.Errorf("git cat-file: %w", err)
+			return fail(fmt.Errorf("git cat-file: %s: %w", b.name, err))
 		}
+		header := strings.TrimSpace(string(line))
 		f := strings.Fields(header) // object type size
-		if len(f) != 3 || f[0] != oids[i] {
-			return fmt.Errorf("git cat-file: unexpected header %q", strings.TrimSpace(header))
+		if len(f) != 3 || f[0] != b.oid || f[1] != "blob" || f[2] != strconv.FormatInt(b.size, 10) {
+			return fail(fmt.Errorf("git cat-file: unexpected header %q for %s", header, b.name))
 		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil {
-			return fmt.Errorf("git cat-file: unexpected header %q", strings.TrimSpace(header))
+		if int64(cap(buf)) < b.size+1 {
+			buf = make([]byte, b.size+1)
 		}
-		data := make([]byte, size+1) // content and LF
+		data := buf[:b.size+1] // content and LF
 		if _, err := io.ReadFull(r, data); err != nil {
-			return fmt.Errorf("git cat-file: %w", err)
+			return fail(fmt.Errorf("git cat-file: %s: %w", b.name, err))
 		}
-		target := filepath.Join(dst, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
+		if err := write(b, data[:b.size]); err != nil {
+			return fail(err)
 		}
-		if err := os.WriteFile(target, data[:size], 0o644); err != nil {
-			return err
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
 		}
+		return fmt.Errorf("git cat-file: %s", msg)
 	}
 	return nil
 }
@@ -667,12 +816,55 @@ func git(dir string, stdin io.Reader, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// temps are the temporary checkouts of loaded versions (LoadRef) not yet closed.
-var temps sync.Map
+// The temporary checkouts of loaded versions (LoadRef) not yet closed
+// are in temps. Every write below a temporary checkout (tempWrite) holds
+// tempMu for reading and is refused once closing is set; RemoveTemp sets
+// closing holding tempMu for writing, so it waits for the writes under way
+// and, once it returns, nothing is written any more: the directories it
+// removed are not recreated by a checkout still running.
+var (
+	tempMu  sync.RWMutex
+	closing bool
+	temps   sync.Map
+)
 
-// RemoveTemp removes the temporary checkouts of loaded versions;
-// the CLI calls it when interrupted (SIGINT, SIGTERM) before exiting.
+// ErrInterrupted is returned by Checkout and LoadRef once RemoveTemp has
+// been called.
+var ErrInterrupted = errors.New("interrupted: temporary checkouts removed")
+
+// tempWrite runs write, which creates files or directories below a
+// temporary checkout, unless RemoveTemp has been called.
+func tempWrite(write func() error) error {
+	tempMu.RLock()
+	defer tempMu.RUnlock()
+	if closing {
+		return ErrInterrupted
+	}
+	return write()
+}
+
+// newTemp creates and registers a temporary checkout directory.
+func newTemp() (string, error) {
+	var tmp string
+	err := tempWrite(func() error {
+		var err error
+		if tmp, err = os.MkdirTemp("", "aimesh-diff-"); err == nil {
+			temps.Store(tmp, true)
+		}
+		return err
+	})
+	return tmp, err
+}
+
+// RemoveTemp removes the temporary checkouts of loaded versions and stops
+// the checkouts under way: once it returns, nothing is written below a
+// temporary checkout any more (Checkout and LoadRef return
+// ErrInterrupted). The CLI calls it when interrupted (SIGINT, SIGTERM)
+// before exiting.
 func RemoveTemp() {
+	tempMu.Lock()
+	defer tempMu.Unlock()
+	closing = true
 	temps.Range(func(k, _ any) bool {
 		os.RemoveAll(k.(string))
 		temps.Delete(k)
