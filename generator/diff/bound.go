@@ -245,3 +245,81 @@ func (e *expansion) size(n *yaml.Node) int64 {
 	}
 	return c
 }
+
+// kustomizationNames are the file names kustomize reads as a kustomization.
+var kustomizationNames = map[string]bool{"kustomization.yaml": true, "kustomization.yml": true, "Kustomization": true}
+
+// checkLocalOnly refuses a kustomization that names anything kustomize
+// would fetch instead of reading from the tree: a git repository (a URL
+// scheme, "git::", "user@host:" or "github.com/…", which kustomize clones
+// by running git) or a remote file (an http(s) URL, which it downloads),
+// and Helm charts (pulled from their repository). A directory given to
+// diff --dirs may come from a pull request, and aimesh never writes such
+// references. Every field that names a file or a kustomization root is
+// checked: resources, components, bases, patches and generators alike.
+func checkLocalOnly(data []byte) error {
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil // not a mapping: kustomize reports it
+	}
+	for _, k := range []string{"helmCharts", "helmChartInflationGenerator", "helmGlobals"} {
+		if _, ok := doc[k]; ok {
+			return fmt.Errorf("the kustomization inflates Helm charts (%s), which kustomize pulls from their repository; aimesh diff --dirs builds local trees only, as aimesh writes them", k)
+		}
+	}
+	var refs []any
+	for _, k := range []string{"resources", "components", "bases", "crds", "configurations", "generators", "transformers", "validators", "patchesStrategicMerge"} {
+		refs = append(refs, list(doc[k])...)
+	}
+	for _, k := range []string{"patches", "patchesJson6902", "replacements"} {
+		for _, e := range list(doc[k]) {
+			if m, ok := e.(map[string]any); ok {
+				refs = append(refs, m["path"])
+			}
+		}
+	}
+	if m, ok := doc["openapi"].(map[string]any); ok {
+		refs = append(refs, m["path"])
+	}
+	for _, k := range []string{"configMapGenerator", "secretGenerator"} {
+		for _, e := range list(doc[k]) {
+			if m, ok := e.(map[string]any); ok {
+				for _, f := range list(m["files"]) {
+					if s, ok := f.(string); ok {
+						_, after, found := strings.Cut(s, "=") // key=path
+						if found {
+							f = after
+						}
+					}
+					refs = append(refs, f)
+				}
+				refs = append(refs, list(m["envs"])...)
+				refs = append(refs, m["env"])
+			}
+		}
+	}
+	for _, r := range refs {
+		if s, ok := r.(string); ok && !strings.Contains(s, "\n") && remoteRef(s) {
+			return fmt.Errorf("the kustomization refers to %q, which kustomize would fetch over the network (git clone or HTTP); aimesh diff --dirs builds local trees only, as aimesh writes them", s)
+		}
+	}
+	return nil
+}
+
+// list is v as a list (nil when it is not one).
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// remoteRef reports whether a file or root reference has the form of one
+// kustomize's loader fetches (sigs.k8s.io/kustomize/api/internal/git's
+// NewRepoSpecFromURL and loader.IsRemoteFile): a scheme or "::"
+// (git::https://…), a user name before the host (git@github.com:…), or a
+// github.com path without a scheme. Anything with a ":" or an "@" is
+// refused, which covers them all and no path aimesh writes. A multi-line
+// string is an inline patch or configuration, not a reference.
+func remoteRef(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.ContainsAny(s, ":@") || s == "github.com" || strings.HasPrefix(s, "github.com/")
+}

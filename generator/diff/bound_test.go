@@ -183,3 +183,33 @@ func TestRenderDirLimits(t *testing.T) {
 		t.Fatalf("error %v, want %q", err, want)
 	}
 }
+
+// A kustomization of a --dirs tree that names something kustomize would
+// fetch (git clone, HTTP download, Helm pull) is refused before kustomize
+// runs; local references, inline patches and aimesh's own trees build.
+func TestRenderRefusesRemote(t *testing.T) {
+	for _, tc := range []struct {
+		name, kustomization, want string
+	}{
+		{"https resource", "resources:\n- cm.yaml\n- https://example.com/x.yaml\n", `"https://example.com/x.yaml"`},
+		{"github shorthand", "resources:\n- cm.yaml\n- github.com/org/repo//base?ref=v1\n", `"github.com/org/repo//base?ref=v1"`},
+		{"scp-style git", "resources:\n- cm.yaml\n- git@github.com:org/repo.git\n", `"git@github.com:org/repo.git"`},
+		{"forced git", "components:\n- git::https://h/r\nresources:\n- cm.yaml\n", `"git::https://h/r"`},
+		{"patch path", "resources:\n- cm.yaml\npatches:\n- path: http://h/p.yaml\n", `"http://h/p.yaml"`},
+		{"generator file", "resources:\n- cm.yaml\nconfigMapGenerator:\n- name: g\n  files:\n  - k=https://h/f\n", `"https://h/f"`},
+		{"helm", "resources:\n- cm.yaml\nhelmCharts:\n- name: x\n  repo: https://charts\n", "Helm"},
+		{"local", "resources:\n- cm.yaml\npatches:\n- patch: |-\n    - op: add\n      path: /data\n      value: {a: \"http://b\"}\n  target:\n    kind: ConfigMap\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree := section(configMap)
+			tree["prod/ack/kustomization.yaml"] = []byte(tc.kustomization)
+			_, err := Render(tree)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("want a build, got %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "prod/ack/kustomization.yaml")):
+				t.Fatalf("want an error naming %s, got %v", tc.want, err)
+			}
+		})
+	}
+}

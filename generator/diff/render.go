@@ -115,6 +115,11 @@ func Render(t emit.Tree) (*Manifests, error) {
 		if err := checkAliases(t[p]); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
+		if kustomizationNames[path.Base(p)] {
+			if err := checkLocalOnly(t[p]); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+		}
 		sections[Section{parts[0], parts[1]}] = true
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
 			return nil, err
