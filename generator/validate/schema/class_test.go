@@ -154,28 +154,10 @@ func TestClassKey(t *testing.T) {
 // FuzzClassVerdicts: arbitrary objects of the corpus kinds, with one
 // string value (or all of them, idx 0) replaced by s.
 func FuzzClassVerdicts(f *testing.F) {
-	corpus := specializedCorpus(f)
-	v, err := LoadAll(false)
-	if err != nil {
-		f.Fatal(err)
-	}
-	var kinds []k8sschema.GroupVersionKind
-	seen := map[k8sschema.GroupVersionKind]int{}
-	for _, u := range corpus {
-		gvk := u.GroupVersionKind()
-		if _, ok := v.kinds[gvk]; !ok {
-			continue
-		}
-		if _, ok := seen[gvk]; !ok {
-			seen[gvk] = len(kinds)
-			kinds = append(kinds, gvk)
-		}
-		js, err := u.MarshalJSON()
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(uint8(seen[gvk]), js, uint16(0), "x")
-		f.Add(uint8(seen[gvk]), js, uint16(3), "")
+	v, kinds, seeds := fuzzCorpus(f)
+	for _, s := range seeds {
+		f.Add(s.kind, s.json, uint16(0), "x")
+		f.Add(s.kind, s.json, uint16(3), "")
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte, idx uint16, s string) {
 		gvk := kinds[int(kind)%len(kinds)]

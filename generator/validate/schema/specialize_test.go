@@ -235,15 +235,23 @@ func compareVerdicts(lk *lazyKind, obj map[string]any) string {
 	return ""
 }
 
-// FuzzSpecializedMatchesFull checks the same on arbitrary JSON objects of
-// the kinds of the corpus.
-func FuzzSpecializedMatchesFull(f *testing.F) {
+// fuzzSeed is a corpus object as a fuzz input: its kind's index in the
+// kinds fuzzCorpus returns, and its JSON.
+type fuzzSeed struct {
+	kind uint8
+	json []byte
+}
+
+// fuzzCorpus returns the validator of the fuzz targets, the kinds of the
+// corpus it knows, and the corpus objects as seeds.
+func fuzzCorpus(f *testing.F) (*Validator, []k8sschema.GroupVersionKind, []fuzzSeed) {
 	corpus := specializedCorpus(f)
 	v, err := LoadAll(false)
 	if err != nil {
 		f.Fatal(err)
 	}
 	var kinds []k8sschema.GroupVersionKind
+	var seeds []fuzzSeed
 	seen := map[k8sschema.GroupVersionKind]int{}
 	for _, u := range corpus {
 		gvk := u.GroupVersionKind()
@@ -258,7 +266,17 @@ func FuzzSpecializedMatchesFull(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(uint8(seen[gvk]), js)
+		seeds = append(seeds, fuzzSeed{uint8(seen[gvk]), js})
+	}
+	return v, kinds, seeds
+}
+
+// FuzzSpecializedMatchesFull checks the same on arbitrary JSON objects of
+// the kinds of the corpus.
+func FuzzSpecializedMatchesFull(f *testing.F) {
+	v, kinds, seeds := fuzzCorpus(f)
+	for _, s := range seeds {
+		f.Add(s.kind, s.json)
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		gvk := kinds[int(kind)%len(kinds)]
