@@ -381,6 +381,7 @@ func fromCUE(err error, s *setup) diag.List {
 		}
 		out = append(out, d)
 	}
+	out = explainKeys(out)
 	// "conflicting values D and V" of a field with a default D only
 	// repeats that V broke the field's constraint, when CUE also says so.
 	broken := map[string]bool{}
