@@ -613,6 +613,10 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
+	case strings.Contains(msg, "field is required but not present"):
+		return "give the field a value (a field declared with \"!:\" must be set somewhere in the platform), or declare it optional with \"?:\""
+	case strings.Contains(msg, "mismatched types float and int"), strings.Contains(msg, "mismatched types int and float"):
+		return "the schema wants a whole number: write it without a decimal point or exponent (1000, not 1e3 or 2.0)"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
