@@ -146,7 +146,9 @@ func load1(opts Options) (*Result, error) {
 	// built after load returns).
 	positions := func() map[string]diag.Pos {
 		ix := map[string]diag.Pos{}
-		if plain, err := buildPackage(cuecontext.New(), platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
+		// A package with errors of its own (a user definition that closes
+		// a service) still has the positions of what it could evaluate.
+		if plain, _ := buildPackage(cuecontext.New(), platformDir, setup.files, setup.indexOverlay, setup, vf); plain.value.Exists() {
 			index(ix, plain.value, "", setup)
 		}
 		return ix
@@ -241,7 +243,8 @@ func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[stri
 				l[i].Pos = vf.positionOf(l[i].Path, s.root)
 			}
 		}
-		return built{}, l.Sorted()
+		// The value goes along with the errors, for the position index.
+		return built{inst: insts[0], value: v}, l.Sorted()
 	}
 	return built{inst: insts[0], value: v}, nil
 }
@@ -381,7 +384,7 @@ func fromCUE(err error, s *setup) diag.List {
 		}
 		out = append(out, d)
 	}
-	out = explainKeys(out)
+	out = s.explainDefinition(explainKeys(out))
 	// "conflicting values D and V" of a field with a default D only
 	// repeats that V broke the field's constraint, when CUE also says so.
 	broken := map[string]bool{}
