@@ -1,12 +1,14 @@
 package load
 
 import (
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
 
 	"github.com/aimesh/aimesh/generator/diag"
+	"github.com/aimesh/aimesh/generator/model"
 )
 
 // userDefinition returns the name and position of the first definition
@@ -66,4 +68,40 @@ func (s *setup) explainDefinition(l diag.List) diag.List {
 		d.Hint = "if the definition " + name + " (declared at " + pos.String() + ") is unified with this struct, it closes the struct to " + name + "'s own fields: share values with a hidden field (_" + strings.TrimPrefix(name, "#") + ") instead of a definition; otherwise " + d.Hint
 	}
 	return l
+}
+
+// pathAt returns the CUE path of the field whose value the platform's
+// files write at pos (for an error CUE reports without a path, such as an
+// explicit _|_), or "".
+func (w *writtenIndex) pathAt(root string, pos diag.Pos) string {
+	w.once.Do(w.parse)
+	for _, f := range w.files {
+		if p, ok := fieldAt(f.Decls, nil, root, pos); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+func fieldAt(decls []ast.Decl, labels []any, root string, pos diag.Pos) (string, bool) {
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(f.Label)
+		if err != nil {
+			continue
+		}
+		here := append(slices.Clone(labels), name)
+		if diag.FromToken(root, f.Value.Pos()) == pos {
+			return model.Path(here...), true
+		}
+		if st, ok := f.Value.(*ast.StructLit); ok {
+			if p, ok := fieldAt(st.Elts, here, root, pos); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

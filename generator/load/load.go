@@ -381,6 +381,10 @@ func fromCUE(err error, s *setup) diag.List {
 		if len(poss) > 0 {
 			d.Pos = poss[0]
 			d.Also = poss[1:]
+			if d.Path == "" && s.isUser(d.Pos) {
+				// An explicit _|_ comes without a path: name the field.
+				d.Path = s.written.pathAt(s.root, d.Pos)
+			}
 		}
 		out = append(out, d)
 	}
@@ -616,6 +620,8 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
+	case strings.Contains(msg, "explicit error (_|_ literal)"):
+		return "_|_ is CUE's explicit error (bottom): replace it with a value, or remove the field"
 	case strings.Contains(msg, "field is required but not present"):
 		return "give the field a value (a field declared with \"!:\" must be set somewhere in the platform), or declare it optional with \"?:\""
 	case strings.Contains(msg, "mismatched types float and int"), strings.Contains(msg, "mismatched types int and float"):
