@@ -620,6 +620,8 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
+	case strings.Contains(msg, "mismatched types null and struct"), strings.Contains(msg, "mismatched types struct and null"):
+		return "null is not an empty or absent struct in CUE: to leave the field out, delete it (an optional field is simply not written); to set it, write a struct"
 	case strings.Contains(msg, "explicit error (_|_ literal)"):
 		return "_|_ is CUE's explicit error (bottom): replace it with a value, or remove the field"
 	case strings.Contains(msg, "field is required but not present"):
