@@ -12,7 +12,7 @@ var (
 		Prevents: "a typo silently ignored: every definition is closed, so an unknown field is an error",
 	})
 	_ = rule(Rule{
-		ID: "AM0002", Cases: []string{"golden/errors/port-out-of-range"}, Name: "names-ports-enums", Family: "schema", Scope: Elsewhere,
+		ID: "AM0002", Cases: []string{"golden/errors/port-out-of-range", "golden/errors/gateway-name-too-long"}, Name: "names-ports-enums", Family: "schema", Scope: Elsewhere,
 		Where:    "schemas/platform.cue",
 		Prevents: "objects the API server rejects at sync time: DNS-1123 names, ports 1–65535, enums, image references",
 	})

@@ -27,6 +27,39 @@ var CallsDefined = rule(Rule{
 	},
 })
 
+var ServiceAccountPerService = rule(Rule{
+	ID: "AM0806", Name: "service-account-per-service", Family: "mesh", Scope: OnPlatform,
+	Prevents: "calls the mesh admits but nobody declared: the ALLOW policies name callers by service account, so two services sharing one (serviceAccount) may each make the other's calls, a service sharing its caller's account may call itself, and a service running as a waypoint's account (<waypoint>-istio-waypoint) passes the policy that admits only the waypoint, skipping its JWT check",
+	platform: func(c *Ctx, p *model.Platform) {
+		waypoints := map[string]string{}
+		for _, sn := range model.SortedKeys(p.Services) {
+			if s := p.Services[sn]; s.Waypoint {
+				waypoints[p.WaypointServiceAccount(s)] = sn
+			}
+		}
+		first := map[string]string{}
+		for _, sn := range model.SortedKeys(p.Services) {
+			if w, ok := waypoints[p.Services[sn].ServiceAccount]; ok {
+				c.Report(model.Path("services", sn, "serviceAccount"),
+					"give the service another service account (serviceAccount), or rename it",
+					"service %q runs as service account %q, the account of the waypoint of %q: the mesh would admit it as that waypoint", sn, p.Services[sn].ServiceAccount, w)
+				continue
+			}
+			sa := p.Services[sn].ServiceAccount
+			if sa == "" {
+				continue
+			}
+			if other, ok := first[sa]; ok {
+				c.Report(model.Path("services", sn, "serviceAccount"),
+					"give each service its own service account (leave serviceAccount out: it defaults to the service's name)",
+					"services %q and %q both run as service account %q: the mesh admits calls by service account, so each could make the other's calls", other, sn, sa)
+				continue
+			}
+			first[sa] = sn
+		}
+	},
+})
+
 var UndeclaredCall = rule(Rule{
 	ID: "AM0802", Name: "undeclared-call", Family: "mesh", Scope: OnEnvironment,
 	Prevents: "a call the mesh refuses at run time (RBAC: access denied): an env value that addresses another service (name, name.namespace, name.namespace.svc…) must be declared in calls",

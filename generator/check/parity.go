@@ -77,8 +77,7 @@ var (
 	_ = rule(Rule{
 		ID: "AM1102", Name: "kube-quantities", Family: "kubernetes", Scope: Elsewhere,
 		Where:    "generator/validate/kube.go",
-		Cases:    []string{"golden/errors/cpu-request-above-limit"},
-		Prevents: "Deployments and PVCs the API server rejects: quantities non-negative, requests ≤ limits, a positive storage request (api/resource)",
+		Prevents: "Deployments and PVCs the API server rejects: quantities non-negative, requests ≤ limits (found first, at the value, by AM0708), a positive storage request (api/resource) (unit-tested in generator/validate/kube_test.go)",
 	})
 	_ = rule(Rule{
 		ID: "AM1103", Name: "kube-ports", Family: "kubernetes", Scope: Elsewhere,

@@ -132,8 +132,12 @@ var EnvironmentOverrideTarget = rule(Rule{
 				}
 				for _, vn := range model.SortedKeys(e.Services[sn].Variants) {
 					if _, ok := s.Variants[vn]; !ok {
+						hint := "use one of the variants: " + names(s.Variants)
+						if len(s.Variants) == 0 {
+							hint = "the service has no variants: set replicas, image, resources or autoscaling on the service itself (environments." + model.Path(en, "services", sn) + ".replicas…)"
+						}
 						c.Report(model.Path("environments", en, "services", sn, "variants", vn),
-							"use one of the variants: "+names(s.Variants), "service %q has no variant %q", sn, vn)
+							hint, "service %q has no variant %q", sn, vn)
 					}
 				}
 			}

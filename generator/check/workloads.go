@@ -3,6 +3,8 @@ package check
 import (
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/aimesh/aimesh/generator/model"
 )
 
@@ -63,6 +65,37 @@ var AutoscalingNeedsRequests = rule(Rule{
 				if as.TargetMemory != nil && req.Memory == "" {
 					c.Report(path, "set resources.requests.memory for "+pod.Deployment,
 						"Deployment %s autoscales on memory but requests no memory: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
+				}
+			}
+		}
+	},
+})
+
+var RequestsWithinLimits = rule(Rule{
+	ID: "AM0708", Name: "requests-within-limits", Family: "workloads", Scope: OnEnvironment,
+	Prevents: "a Deployment the API server rejects (a request above its limit), reported at the resources an environment override sets rather than at the service: the request and the limit often come from different places (the base platform and environments.<env>)",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				r := pod.Resources
+				if r == nil || r.Requests == nil || r.Limits == nil {
+					continue
+				}
+				at := pod.Origin + ".resources"
+				if c.R != nil {
+					at = c.R.At(at)
+				}
+				for _, q := range []struct{ name, req, lim string }{
+					{"cpu", r.Requests.CPU, r.Limits.CPU},
+					{"memory", r.Requests.Memory, r.Limits.Memory},
+				} {
+					req, err1 := resource.ParseQuantity(q.req)
+					lim, err2 := resource.ParseQuantity(q.lim)
+					if q.req == "" || q.lim == "" || err1 != nil || err2 != nil || req.Cmp(lim) <= 0 {
+						continue
+					}
+					c.Report(at+".limits."+q.name, "raise the limit or lower the request (where each is set: the base platform or this environment's override)",
+						"Deployment %s requests %s %s, above its limit of %s: the API server rejects it", pod.Deployment, q.name, q.req, q.lim)
 				}
 			}
 		}

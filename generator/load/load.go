@@ -146,7 +146,9 @@ func load1(opts Options) (*Result, error) {
 	// built after load returns).
 	positions := func() map[string]diag.Pos {
 		ix := map[string]diag.Pos{}
-		if plain, err := buildPackage(cuecontext.New(), platformDir, setup.files, setup.indexOverlay, setup, vf); err == nil {
+		// A package with errors of its own (a user definition that closes
+		// a service) still has the positions of what it could evaluate.
+		if plain, _ := buildPackage(cuecontext.New(), platformDir, setup.files, setup.indexOverlay, setup, vf); plain.value.Exists() {
 			index(ix, plain.value, "", setup)
 		}
 		return ix
@@ -241,7 +243,8 @@ func buildPackage(ctx *cue.Context, dir string, files []string, overlay map[stri
 				l[i].Pos = vf.positionOf(l[i].Path, s.root)
 			}
 		}
-		return built{}, l.Sorted()
+		// The value goes along with the errors, for the position index.
+		return built{inst: insts[0], value: v}, l.Sorted()
 	}
 	return built{inst: insts[0], value: v}, nil
 }
@@ -378,9 +381,14 @@ func fromCUE(err error, s *setup) diag.List {
 		if len(poss) > 0 {
 			d.Pos = poss[0]
 			d.Also = poss[1:]
+			if d.Path == "" && s.isUser(d.Pos) {
+				// An explicit _|_ comes without a path: name the field.
+				d.Path = s.written.pathAt(s.root, d.Pos)
+			}
 		}
 		out = append(out, d)
 	}
+	out = s.explainDefinition(explainKeys(out))
 	// "conflicting values D and V" of a field with a default D only
 	// repeats that V broke the field's constraint, when CUE also says so.
 	broken := map[string]bool{}
@@ -612,6 +620,14 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
+	case strings.Contains(msg, "mismatched types null and struct"), strings.Contains(msg, "mismatched types struct and null"):
+		return "null is not an empty or absent struct in CUE: to leave the field out, delete it (an optional field is simply not written); to set it, write a struct"
+	case strings.Contains(msg, "explicit error (_|_ literal)"):
+		return "_|_ is CUE's explicit error (bottom): replace it with a value, or remove the field"
+	case strings.Contains(msg, "field is required but not present"):
+		return "give the field a value (a field declared with \"!:\" must be set somewhere in the platform), or declare it optional with \"?:\""
+	case strings.Contains(msg, "mismatched types float and int"), strings.Contains(msg, "mismatched types int and float"):
+		return "the schema wants a whole number: write it without a decimal point or exponent (1000, not 1e3 or 2.0)"
 	case strings.Contains(msg, "incomplete value"), strings.Contains(msg, "non-concrete"):
 		return "give the field a concrete value"
 	case strings.Contains(msg, "does not match"), strings.Contains(msg, "invalid value"), strings.Contains(msg, "out of bound"):
