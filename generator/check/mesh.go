@@ -2,7 +2,10 @@ package check
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/aimesh/aimesh/generator/model"
 	"github.com/aimesh/aimesh/generator/render/object"
@@ -29,7 +32,7 @@ var CallsDefined = rule(Rule{
 
 var ServiceAccountPerService = rule(Rule{
 	ID: "AM0806", Name: "service-account-per-service", Family: "mesh", Scope: OnPlatform,
-	Prevents: "calls the mesh admits but nobody declared: the ALLOW policies name callers by service account, so two services sharing one (serviceAccount) may each make the other's calls, a service sharing its caller's account may call itself, and a service running as a waypoint's account (<waypoint>-istio-waypoint) passes the policy that admits only the waypoint, skipping its JWT check",
+	Prevents: "calls the mesh admits but nobody declared: the ALLOW policies name callers by service account, so two services sharing one (serviceAccount) may each make the other's calls, a service sharing its caller's account may call itself, and a service running as a waypoint's account (<service>-waypoint from Istio 1.22, <waypoint>-istio-waypoint before) passes the policy that admits only the waypoint, skipping its JWT check",
 	platform: func(c *Ctx, p *model.Platform) {
 		waypoints := map[string]string{}
 		for _, sn := range model.SortedKeys(p.Services) {
@@ -254,3 +257,38 @@ func mapAt(m map[string]any, keys ...string) map[string]any {
 	}
 	return m
 }
+
+var WaypointNameFree = rule(Rule{
+	ID: "AM0807", Name: "waypoint-name-free", Family: "mesh", Scope: OnPlatform,
+	Prevents: "a waypoint without an address: Istio creates a Deployment and a Service for each waypoint, named after its Gateway (<service>-waypoint from 1.22), and leaves them alone when an object of that name already exists, or cannot create the Service when the name is not a DNS-1035 label of at most 63 characters",
+	platform: func(c *Ctx, p *model.Platform) {
+		taken := map[string]string{} // Service and Deployment names in the app namespace -> what owns them
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			taken[s.KubeName()] = "the Service of " + strconv.Quote(sn)
+			if len(s.Variants) == 0 {
+				taken[s.Name] = "the Deployment of " + strconv.Quote(sn)
+			}
+			for _, vn := range model.SortedKeys(s.Variants) {
+				taken[s.DeploymentName(s.Variants[vn])] = "the Deployment of variant " + strconv.Quote(vn) + " of " + strconv.Quote(sn)
+			}
+		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			if !s.Waypoint {
+				continue
+			}
+			name := p.WaypointWorkload(s)
+			at := model.Path("services", sn, "waypoint")
+			if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
+				c.Report(at, "shorten the service's name (its waypoint's Service is "+name+")",
+					"Istio would create the waypoint's Service %q, which is not a valid Service name: %s", name, strings.Join(errs, "; "))
+				continue
+			}
+			if owner, ok := taken[name]; ok {
+				c.Report(at, "rename the service, its variant or serviceName so that nothing else is called "+name,
+					"Istio names the waypoint's Deployment and Service %q, which is already %s: Istio would leave that object alone and the waypoint would get no address", name, owner)
+			}
+		}
+	},
+})

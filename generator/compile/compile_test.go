@@ -201,8 +201,11 @@ func TestSeedInventory(t *testing.T) {
 		{"asm", "IstioGateway", "istio-system", "ingressgateway"},
 		// Step 2: ambient namespace.
 		{"ack", "Namespace", "", "apsara-demo"},
-		// Step 3: waypoint.
-		{"ack", "Gateway", "apsara-demo", "style-transfer"},
+		// Step 3: waypoint. The seed's Gateway style-transfer is the Istio
+		// 1.18-1.21 form; from 1.22 Istio gives the waypoint's Deployment
+		// and Service the Gateway's name, so it is style-transfer-waypoint
+		// (docs/seed-differences.md).
+		{"ack", "Gateway", "apsara-demo", "style-transfer-waypoint"},
 		// Step 4: model storage.
 		{"ack", "PersistentVolumeClaim", "modelmesh-serving", "my-models-pvc"},
 		{"ack", "ConfigMap", "modelmesh-serving", "model-serving-config"},

@@ -31,7 +31,7 @@ func TestArgoSkipDryRunForASMInstalledKinds(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"InferenceService/tf-style-transfer", "InferenceService/pt-style-transfer", "Gateway/style-transfer"} {
+	for _, want := range []string{"InferenceService/tf-style-transfer", "InferenceService/pt-style-transfer", "Gateway/style-transfer-waypoint"} {
 		if !skipped[want] {
 			t.Errorf("%s does not skip the dry run on a missing CRD", want)
 		}

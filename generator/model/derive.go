@@ -29,12 +29,30 @@ func (p *Platform) ModelServer() string {
 
 // WaypointName is the name of the waypoint Gateway of service s. Istio
 // before 1.22 scopes a waypoint by service account, so the waypoint takes
-// the service account's name; from 1.22 it takes the service's name.
+// the service account's name (Istio names its Deployment
+// <gateway>-istio-waypoint). From 1.22 it is <service>-waypoint: Istio
+// then gives the waypoint's Deployment and Service the Gateway's own name
+// (the istio-waypoint class has no name suffix), so a waypoint named after
+// the service would collide with the service's Service, which Istio
+// leaves alone, and the waypoint would get no address of its own.
 func (p *Platform) WaypointName(s Service) string {
 	if p.IstioAtLeast(22) {
-		return s.Name
+		return s.Name + WaypointSuffix
 	}
 	return s.ServiceAccount
+}
+
+// WaypointSuffix ends the name of a service's waypoint from Istio 1.22.
+const WaypointSuffix = "-waypoint"
+
+// WaypointWorkload is the name Istio gives the Deployment and the Service
+// it creates for the waypoint of s, in the application namespace: the
+// Gateway's name from 1.22, <gateway>-istio-waypoint before.
+func (p *Platform) WaypointWorkload(s Service) string {
+	if p.IstioAtLeast(22) {
+		return p.WaypointName(s)
+	}
+	return p.WaypointName(s) + "-istio-waypoint"
 }
 
 // RuntimesInUse returns the names of runtimes that serve at least one

@@ -230,9 +230,13 @@ func (p *Platform) Principal(ns, sa string) string {
 }
 
 // WaypointServiceAccount is the service account of the waypoint of s:
-// Istio's default name for a Gateway's deployment (<gateway>-<class>),
-// also pinned with the gateway.istio.io/service-account annotation.
+// Istio's default for the waypoint's Deployment (before 1.22
+// <gateway>-istio-waypoint, from 1.22 the Gateway's name), also pinned
+// with the gateway.istio.io/service-account annotation.
 func (p *Platform) WaypointServiceAccount(s Service) string {
+	if p.IstioAtLeast(22) {
+		return p.WaypointName(s)
+	}
 	return p.WaypointName(s) + "-istio-waypoint"
 }
 

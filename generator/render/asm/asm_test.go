@@ -42,9 +42,10 @@ func TestIstioVersionForms(t *testing.T) {
 		istio, netAPI, gwAPI string
 		targetRefs           bool
 		useWaypointLabel     bool
+		waypoint             string
 	}{
-		{"1.22", "networking.istio.io/v1", "gateway.networking.k8s.io/v1", true, true},
-		{"1.21", "networking.istio.io/v1beta1", "gateway.networking.k8s.io/v1beta1", false, false},
+		{"1.22", "networking.istio.io/v1", "gateway.networking.k8s.io/v1", true, true, "style-transfer-waypoint"},
+		{"1.21", "networking.istio.io/v1beta1", "gateway.networking.k8s.io/v1beta1", false, false, "style-transfer"},
 	} {
 		t.Run(tc.istio, func(t *testing.T) {
 			r := resolved(t, tc.istio)
@@ -60,7 +61,7 @@ func TestIstioVersionForms(t *testing.T) {
 			if got := m["VirtualService/style-transfer-vs"].APIVersion(); got != tc.netAPI {
 				t.Errorf("VirtualService apiVersion %s, want %s", got, tc.netAPI)
 			}
-			wp := k["Gateway/style-transfer"]
+			wp := k["Gateway/"+tc.waypoint]
 			if got := wp.APIVersion(); got != tc.gwAPI {
 				t.Errorf("waypoint apiVersion %s, want %s", got, tc.gwAPI)
 			}
@@ -73,8 +74,8 @@ func TestIstioVersionForms(t *testing.T) {
 			}
 			svc := k["Service/style-transfer"].Body["metadata"].(map[string]any)
 			labels, _ := svc["labels"].(map[string]any)
-			if _, ok := labels["istio.io/use-waypoint"]; ok != tc.useWaypointLabel {
-				t.Errorf("use-waypoint label = %v, want %v", ok, tc.useWaypointLabel)
+			if v, ok := labels["istio.io/use-waypoint"]; ok != tc.useWaypointLabel || ok && v != tc.waypoint {
+				t.Errorf("use-waypoint label = %v (%v), want %v (%s)", ok, v, tc.useWaypointLabel, tc.waypoint)
 			}
 		})
 	}

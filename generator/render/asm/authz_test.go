@@ -47,7 +47,7 @@ func TestLeastPrivilege(t *testing.T) {
 		want   []string
 	}{
 		{"ai-backend-allow", []string{"cluster.local/ns/istio-system/sa/istio-api-ingressgateway"}},
-		{"style-transfer-allow", []string{"cluster.local/ns/apsara-demo/sa/style-transfer-istio-waypoint"}},
+		{"style-transfer-allow", []string{"cluster.local/ns/apsara-demo/sa/style-transfer-waypoint"}},
 		{"style-transfer-require-jwt", []string{"cluster.local/ns/apsara-demo/sa/ai-backend"}},
 		{"modelmesh-serving-allow-gateway", []string{"cluster.local/ns/istio-system/sa/istio-ingressgateway"}},
 	} {
