@@ -616,6 +616,8 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "remove the field or fix its spelling (" + schemaDir + "/platform.cue lists the allowed fields)"
 	case strings.Contains(msg, "incompatible list lengths"):
 		return "the list has a different length than another value of this field (the positions above: a schema constraint, or a list set elsewhere): CUE does not merge, append or override lists, so write the whole list in one place"
+	case strings.Contains(msg, "errors in empty disjunction"):
+		return "the value matches none of the forms the schema allows for this field; the errors below say why each form fails: fix the value for the form you mean"
 	case strings.HasPrefix(msg, "error in call to "):
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
 	case strings.Contains(msg, "structural cycle"):
