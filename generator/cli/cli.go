@@ -223,7 +223,7 @@ func (a *app) generate(args []string) int {
 	dir := a.outDir(c.root, *out)
 	// Refuse a dangerous --out before compiling (usage error, exit 2).
 	if err := emit.GuardOut(dir, c.root, e.envs); err != nil {
-		return a.refuseOut(err, *out)
+		return a.refuseOut("generate", err, *out)
 	}
 	res, code := a.compile(&c, e.envs)
 	if code >= 0 {
@@ -231,7 +231,7 @@ func (a *app) generate(args []string) int {
 	}
 	if e.all {
 		if err := emit.GuardOut(dir, c.root, res.Envs); err != nil {
-			return a.refuseOut(err, *out)
+			return a.refuseOut("generate", err, *out)
 		}
 	}
 	wr, err := emit.Write(dir, res.Tree, emit.Options{Prune: e.all, Waiting: func() {
@@ -254,12 +254,12 @@ func (a *app) generate(args []string) int {
 }
 
 // refuseOut prints a refused --out as the user spelled it (exit 2).
-func (a *app) refuseOut(err error, flagValue string) int {
+func (a *app) refuseOut(command string, err error, flagValue string) int {
 	var oe *emit.OutError
 	if errors.As(err, &oe) && flagValue != "" {
 		oe.Dir = flagValue
 	}
-	fmt.Fprintf(a.stderr, "aimesh generate: %v\n", err)
+	fmt.Fprintf(a.stderr, "aimesh %s: %v\n", command, err)
 	return ExitUsage
 }
 
@@ -319,9 +319,11 @@ func (a *app) check(args []string) int {
 		return code
 	}
 	dir := a.outDir(c.root, *out)
-	if err := emit.InsideRoot(dir, c.root); err != nil {
-		fmt.Fprintf(a.stderr, "aimesh check: %v\n", err)
-		return ExitUsage
+	// A directory generate would refuse to write (the repository, cue/, a
+	// symbolic link out of the repository) is refused here too (exit 2),
+	// rather than reported as stale with advice to run that generate.
+	if err := emit.GuardChecked(dir, c.root); err != nil {
+		return a.refuseOut("check", err, *out)
 	}
 	var stale []string
 	defined := map[string]bool{}

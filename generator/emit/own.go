@@ -272,6 +272,17 @@ func (e *ForeignFilesError) Error() string {
 // aimesh owns nor one it is about to create. root is the repository root
 // and envs the environments being generated. out need not exist.
 func GuardOut(out, root string, envs []string) error {
+	return guardOut(out, root, envs, true)
+}
+
+// GuardChecked refuses, for aimesh check, a directory that cannot be
+// generated output: what GuardOut refuses, except entries aimesh did not
+// generate, which check reports itself (as stale).
+func GuardChecked(out, root string) error {
+	return guardOut(out, root, nil, false)
+}
+
+func guardOut(out, root string, envs []string, entriesOwned bool) error {
 	hint := "pass --out a new or empty directory, or one that aimesh generated (the default is <root>/overlays)"
 	outAbs, err := filepath.Abs(out)
 	if err != nil {
@@ -322,7 +333,7 @@ func GuardOut(out, root string, envs []string) error {
 		case "cue", "schemas", "cue.mod", ".git":
 			return &OutError{Dir: out, Why: "it holds " + name + "/, so it looks like a repository or platform, not generated output", Hint: hint}
 		}
-		if isSwapName(name) {
+		if isSwapName(name) || !entriesOwned {
 			continue
 		}
 		if !e.IsDir() {
