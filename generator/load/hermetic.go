@@ -586,8 +586,60 @@ func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 		if dir == "" {
 			dir = "cue"
 		}
-		return nil, diag.List{{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
+		d := diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
 			Message: fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime),
-			Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}}
+			Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}
+		// CUE cannot say where it spends its time: point at the places
+		// that can multiply values, the first one first.
+		if s := multipliers(filepath.Join(opts.Root, dir), filepath.ToSlash(dir)); len(s) > 0 {
+			d.Pos, d.Also = s[0], s[1:min(len(s), 10)]
+			d.Message += "; values can multiply at the comprehensions and generating calls (list.Range, list.Repeat, strings.Repeat) at this and the positions below"
+			d.Hint = "bound what they generate (a range of thousands of elements, or comprehensions nested over each other, can take minutes), or write the values out; a platform evaluates in well under a second"
+		}
+		return nil, diag.List{d}
 	}
+}
+
+// multipliers returns the positions of the comprehensions and of the
+// calls that generate values (list.Range, list.Repeat, strings.Repeat) in
+// the platform's own files (dir, shown as rel), in file and source order.
+// It reads the files as the loader does (readVetted) and parses them.
+func multipliers(dir, rel string) []diag.Pos {
+	files, err := readCUEFiles(dir)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []diag.Pos
+	for _, n := range names {
+		f, err := parser.ParseFile(n, files[n])
+		if err != nil {
+			continue
+		}
+		at := func(p token.Pos) {
+			out = append(out, diag.Pos{File: rel + "/" + n, Line: p.Line(), Col: p.Column()})
+		}
+		ast.Walk(f, func(node ast.Node) bool {
+			switch x := node.(type) {
+			case *ast.Comprehension:
+				at(x.Pos())
+			case *ast.CallExpr:
+				if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
+					name, _, _ := ast.LabelName(sel.Sel)
+					if pkg, ok := sel.X.(*ast.Ident); ok {
+						switch pkg.Name + "." + name {
+						case "list.Range", "list.Repeat", "strings.Repeat":
+							at(x.Pos())
+						}
+					}
+				}
+			}
+			return true
+		}, nil)
+	}
+	return out
 }

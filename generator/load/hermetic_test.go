@@ -96,6 +96,32 @@ func TestEvaluationIsBounded(t *testing.T) {
 	if !errors.As(err, &l) || !strings.Contains(l[0].Message, "took longer") || l[0].Pos.File != "cue/" {
 		t.Fatalf("err = %v", err)
 	}
+	// With the platform's files at hand, the error points at the places
+	// that can multiply values, in file and source order.
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "cue"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"a.cue": "package p\n\nimport \"list\"\n\nx: [for i in list.Range(0, 300000, 1) {i}]\n",
+		"b.cue": "package p\n\nimport \"strings\"\n\ny: strings.Repeat(\"a\", 3)\nz: 1\n",
+	}
+	for n, src := range files {
+		if err := os.WriteFile(filepath.Join(root, "cue", n), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = bounded(Options{Root: root}, func(Options) (*Result, error) { time.Sleep(time.Second); return nil, nil })
+	if !errors.As(err, &l) {
+		t.Fatalf("err = %v", err)
+	}
+	var got []string
+	for _, p := range append([]diag.Pos{l[0].Pos}, l[0].Also...) {
+		got = append(got, p.String())
+	}
+	if want := "cue/a.cue:5:5 cue/a.cue:5:14 cue/b.cue:5:4"; strings.Join(got, " ") != want {
+		t.Errorf("positions %v, want %s", got, want)
+	}
 }
 
 // writeModule writes a CUE module (cue.mod/module.cue) with a.cue.
