@@ -93,10 +93,7 @@ var ExposureHostsDisjoint = rule(Rule{
 			if e == nil {
 				continue
 			}
-			at := model.Path("services", sn, "exposure", "hosts")
-			if c.R != nil {
-				at = c.R.At(at) // environments.<env>.hosts when overridden
-			}
+			at := c.At(model.Path("services", sn, "exposure", "hosts")) // environments.<env>.hosts when overridden
 			if reported[at] {
 				continue // one override serves every exposure: say it once
 			}

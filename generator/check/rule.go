@@ -126,12 +126,20 @@ func (c *Ctx) Report(path, hint, format string, args ...any) {
 	c.ReportAs(c.rule.Severity, path, hint, format, args...)
 }
 
+// At is the CUE path a finding about path is reported at: an environment
+// override of it when one exists. Rules that report below path (a list
+// element, a field of it) start from At(path).
+func (c *Ctx) At(path string) string {
+	if c.R != nil {
+		return c.R.At(path)
+	}
+	return path
+}
+
 // ReportAs records a finding with an explicit severity (for rules whose
 // severity the platform configures, such as memory fit).
 func (c *Ctx) ReportAs(sev diag.Severity, path, hint, format string, args ...any) {
-	if c.R != nil {
-		path = c.R.At(path)
-	}
+	path = c.At(path)
 	*c.out = append(*c.out, diag.Diagnostic{
 		Severity: sev, Pos: c.ix.Lookup(path), Path: path, Env: c.env,
 		Message: fmt.Sprintf(format, args...), Hint: hint, Rule: c.rule.ID,

@@ -81,10 +81,7 @@ var RequestsWithinLimits = rule(Rule{
 				if r == nil || r.Requests == nil || r.Limits == nil {
 					continue
 				}
-				at := pod.Origin + ".resources"
-				if c.R != nil {
-					at = c.R.At(at)
-				}
+				at := c.At(pod.Origin + ".resources")
 				for _, q := range []struct{ name, req, lim string }{
 					{"cpu", r.Requests.CPU, r.Limits.CPU},
 					{"memory", r.Requests.Memory, r.Limits.Memory},

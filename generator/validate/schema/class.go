@@ -4,8 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -91,7 +92,7 @@ func classKey(openAPI, obj map[string]any) ([sha256.Size]byte, bool) {
 	props, _ := openAPI["properties"].(map[string]any)
 	e.buf = append(e.buf, 'm')
 	e.buf = binary.AppendUvarint(e.buf, uint64(len(obj)))
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		e.str(k)
 		child, _ := props[k].(map[string]any)
 		if k == "metadata" && plainObject(child) {
@@ -131,15 +132,6 @@ func childSchema(node map[string]any, k string) map[string]any {
 	return c
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // value encodes v under its schema node: verbatim below an opaque node,
 // strings by type (and length when bounded) elsewhere.
 func (e *classEncoder) value(v any, node map[string]any) {
@@ -151,7 +143,7 @@ func (e *classEncoder) value(v any, node map[string]any) {
 	case map[string]any:
 		e.buf = append(e.buf, 'm')
 		e.buf = binary.AppendUvarint(e.buf, uint64(len(x)))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			e.str(k)
 			e.value(x[k], childSchema(node, k))
 		}
@@ -191,7 +183,7 @@ func (e *classEncoder) meta(v any) {
 	}
 	e.buf = append(e.buf, 'M')
 	e.buf = binary.AppendUvarint(e.buf, uint64(len(m)))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		e.str(k)
 		switch k {
 		case "name", "namespace", "generateName":
@@ -246,7 +238,7 @@ func (e *classEncoder) verbatim(v any) {
 	case map[string]any:
 		e.buf = append(e.buf, 'm')
 		e.buf = binary.AppendUvarint(e.buf, uint64(len(x)))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			e.str(k)
 			e.verbatim(x[k])
 		}

@@ -3,6 +3,8 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +25,7 @@ func stringPaths(obj map[string]any) [][]any {
 		case string:
 			out = append(out, append([]any{}, path...))
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				walk(append(path, k), x[k])
 			}
 		case []any:
