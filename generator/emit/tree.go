@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	cliobject "github.com/fluxcd/cli-utils/pkg/object"
 	"github.com/fluxcd/pkg/ssa"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -180,19 +181,28 @@ func yamlNumber(v any) (any, bool) {
 // (namespaces, service accounts, config, services, workloads…), then
 // group, kind, namespace and name.
 func Sort(objs []object.Object) []object.Object {
-	us := make(ssa.SortableUnstructureds, len(objs))
-	idx := map[*unstructured.Unstructured]object.Object{}
+	// ssa's own order, on metadata read once per object: its
+	// SortableUnstructureds re-reads both objects' metadata on every
+	// comparison (a third of Build's time at 1,000 models).
+	s := applyOrder{metas: make(ssa.SortableMetas, len(objs)), objs: slices.Clone(objs)}
 	for i, o := range objs {
-		u := &unstructured.Unstructured{Object: o.Body}
-		us[i] = u
-		idx[u] = o
+		s.metas[i] = cliobject.UnstructuredToObjMetadata(&unstructured.Unstructured{Object: o.Body})
 	}
-	sort.Stable(us)
-	out := make([]object.Object, len(objs))
-	for i, u := range us {
-		out[i] = idx[u]
-	}
-	return out
+	sort.Stable(s)
+	return s.objs
+}
+
+// applyOrder sorts objects by ssa.SortableMetas.Less of their metadata.
+type applyOrder struct {
+	metas ssa.SortableMetas
+	objs  []object.Object
+}
+
+func (s applyOrder) Len() int           { return len(s.objs) }
+func (s applyOrder) Less(i, j int) bool { return s.metas.Less(i, j) }
+func (s applyOrder) Swap(i, j int) {
+	s.metas.Swap(i, j)
+	s.objs[i], s.objs[j] = s.objs[j], s.objs[i]
 }
 
 // Kustomization is the kustomization.yaml aimesh writes.
@@ -303,7 +313,12 @@ func Build(env string, objs []object.Object) (Tree, error) {
 			// A shard, or a large root, is one multi-document file:
 			// thousands of small files cost more to create, commit,
 			// clone and read than their content (docs/performance.md).
+			size := len(Header(env))
+			for i := range sorted {
+				size += len("---\n") + len(data[i]) - len(Header(env))
+			}
 			var b bytes.Buffer
+			b.Grow(size)
 			b.WriteString(Header(env))
 			for i := range sorted {
 				b.WriteString("---\n")
