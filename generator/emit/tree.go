@@ -2,8 +2,10 @@ package emit
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"github.com/fluxcd/pkg/ssa"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/aimesh/aimesh/generator/parallel"
@@ -181,28 +184,53 @@ func yamlNumber(v any) (any, bool) {
 // (namespaces, service accounts, config, services, workloads…), then
 // group, kind, namespace and name.
 func Sort(objs []object.Object) []object.Object {
-	// ssa's own order, on metadata read once per object: its
-	// SortableUnstructureds re-reads both objects' metadata on every
-	// comparison (a third of Build's time at 1,000 models).
-	s := applyOrder{metas: make(ssa.SortableMetas, len(objs)), objs: slices.Clone(objs)}
+	// ssa's own order, with each object's metadata read once and each
+	// kind ranked once: ssa.SortableUnstructureds re-reads both objects'
+	// metadata and rebuilds its kind table on every comparison (0.3 s at
+	// 1,000 models). Kinds are ranked by ssa.IsLessThan itself; ties
+	// fall to namespace then name, as in ssa's less. TestSortMatchesSSA
+	// holds the two orders equal.
+	keys := make([]sortKey, len(objs))
+	kinds := map[schema.GroupKind]int{}
 	for i, o := range objs {
-		s.metas[i] = cliobject.UnstructuredToObjMetadata(&unstructured.Unstructured{Object: o.Body})
+		m := cliobject.UnstructuredToObjMetadata(&unstructured.Unstructured{Object: o.Body})
+		keys[i] = sortKey{gk: m.GroupKind, namespace: m.Namespace, name: m.Name, index: i}
+		kinds[m.GroupKind] = 0
 	}
-	sort.Stable(s)
-	return s.objs
+	ranked := slices.SortedFunc(maps.Keys(kinds), func(a, b schema.GroupKind) int {
+		switch {
+		case ssa.Equals(a, b):
+			return 0
+		case ssa.IsLessThan(a, b):
+			return -1
+		case ssa.IsLessThan(b, a):
+			return 1
+		}
+		return 0
+	})
+	for i, gk := range ranked {
+		kinds[gk] = i
+	}
+	slices.SortStableFunc(keys, func(a, b sortKey) int {
+		if c := cmp.Compare(kinds[a.gk], kinds[b.gk]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.namespace, b.namespace); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.name, b.name)
+	})
+	out := make([]object.Object, len(keys))
+	for i, k := range keys {
+		out[i] = objs[k.index]
+	}
+	return out
 }
 
-// applyOrder sorts objects by ssa.SortableMetas.Less of their metadata.
-type applyOrder struct {
-	metas ssa.SortableMetas
-	objs  []object.Object
-}
-
-func (s applyOrder) Len() int           { return len(s.objs) }
-func (s applyOrder) Less(i, j int) bool { return s.metas.Less(i, j) }
-func (s applyOrder) Swap(i, j int) {
-	s.metas.Swap(i, j)
-	s.objs[i], s.objs[j] = s.objs[j], s.objs[i]
+type sortKey struct {
+	gk              schema.GroupKind
+	namespace, name string
+	index           int
 }
 
 // Kustomization is the kustomization.yaml aimesh writes.
