@@ -207,7 +207,9 @@ func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ps := v.Objects(objs); len(ps) > 0 {
+	ps := v.Objects(objs)
+	object.DropTyped(objs)
+	if len(ps) > 0 {
 		return nil, validate.Diagnostics(ix, r.Env.Name, ps)
 	}
 	return objs, nil

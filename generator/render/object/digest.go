@@ -32,6 +32,28 @@ func digestSize(body map[string]any) ([sha256.Size]byte, int, error) {
 	return sha256.Sum256(d.buf), len(d.buf), nil
 }
 
+// unannotatedDigest is digest of body as if it had no
+// metadata.annotations: equal for two bodies that differ only there.
+func unannotatedDigest(body map[string]any) ([sha256.Size]byte, error) {
+	md, ok := body["metadata"].(map[string]any)
+	if _, annotated := md["annotations"]; !ok || !annotated {
+		return digest(body)
+	}
+	// Shallow copies: only the two maps on the path to the annotations.
+	top := make(map[string]any, len(body))
+	for k, v := range body {
+		top[k] = v
+	}
+	meta := make(map[string]any, len(md))
+	for k, v := range md {
+		if k != "annotations" {
+			meta[k] = v
+		}
+	}
+	top["metadata"] = meta
+	return digest(top)
+}
+
 var digesters = sync.Pool{New: func() any { return &digester{} }}
 
 type digester struct {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -39,6 +40,13 @@ type Object struct {
 	sum    [sha256.Size]byte
 	size   int
 	sealed map[string]any
+	// typed is the k8s.io/api value FromTyped encoded as Body, and
+	// typedSum the digest of that Body without its annotations
+	// (unannotatedDigest). typedSealed says that Seal found the sealed
+	// Body still equal to it, annotations aside.
+	typed       runtime.Object
+	typedSum    [sha256.Size]byte
+	typedSealed bool
 }
 
 // Seal records the digest of each object's body, computed once for
@@ -51,8 +59,37 @@ func Seal(objs []Object) error {
 			return fmt.Errorf("%s (from %s): %w", objs[i].ID(), objs[i].Origin, err)
 		}
 		objs[i].sum, objs[i].size, objs[i].sealed = sum, size, objs[i].Body
+		objs[i].typedSealed = false
+		if objs[i].typed != nil {
+			now, err := unannotatedDigest(objs[i].Body)
+			objs[i].typedSealed = err == nil && now == objs[i].typedSum
+			if !objs[i].typedSealed {
+				objs[i].typed = nil
+			}
+		}
 	}
 	return nil
+}
+
+// DropTyped forgets the k8s.io/api values the objects were rendered from,
+// once validation no longer needs them: thousands of them are otherwise
+// kept alive with the bodies.
+func DropTyped(objs []Object) {
+	for i := range objs {
+		objs[i].typed, objs[i].typedSealed = nil, false
+	}
+}
+
+// Typed returns the k8s.io/api value a sealed object was rendered from
+// (FromTyped), when its body is still what that value encodes to, except
+// for metadata.annotations (which the GitOps renderer adds): decoding the
+// body would give the same value, annotations aside. Otherwise nil.
+// Validation uses it instead of decoding the body again.
+func (o Object) Typed() runtime.Object {
+	if !o.typedSealed || reflect.ValueOf(o.sealed).UnsafePointer() != reflect.ValueOf(o.Body).UnsafePointer() {
+		return nil
+	}
+	return o.typed
 }
 
 // Digest returns the SHA-256 of the body's canonical encoding (digest.go):
@@ -133,6 +170,12 @@ func FromTyped(target Target, unit, origin string, v any) (Object, error) {
 	o := Object{Target: target, Unit: unit, Origin: origin, Body: body}
 	if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
 		return Object{}, fmt.Errorf("object from %s lacks apiVersion, kind or name", origin)
+	}
+	if t, ok := v.(runtime.Object); ok {
+		if o.typedSum, err = unannotatedDigest(body); err != nil {
+			return Object{}, err
+		}
+		o.typed = t
 	}
 	return o, nil
 }

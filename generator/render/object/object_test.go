@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestSealDigest: a sealed object's digest is its body's digest; an object
@@ -126,3 +130,72 @@ func BenchmarkDigest(b *testing.B) {
 
 // deploymentJSON is a Deployment as aimesh renders it.
 const deploymentJSON = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"style-transfer","app.kubernetes.io/managed-by":"aimesh","app.kubernetes.io/part-of":"style-transfer","model-format":"pytorch"},"name":"style-transfer-pytorch","namespace":"apsara-demo"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"style-transfer","model-format":"pytorch"}},"strategy":{},"template":{"metadata":{"labels":{"app":"style-transfer","model-format":"pytorch"}},"spec":{"automountServiceAccountToken":false,"containers":[{"env":[{"name":"MODEL_NAME","value":"pt-style-transfer"},{"name":"MODEL_FORMAT","value":"pytorch"}],"image":"registry.example.com/style-transfer:1.0.0","imagePullPolicy":"IfNotPresent","livenessProbe":{"httpGet":{"path":"/healthz","port":"http"},"periodSeconds":10},"name":"style-transfer","ports":[{"containerPort":8000,"name":"http","protocol":"TCP"}],"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},"resources":{"limits":{"cpu":"1","memory":"1Gi"},"requests":{"cpu":"500m","memory":"512Mi"}},"securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true,"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}}],"securityContext":{"runAsNonRoot":true},"serviceAccountName":"style-transfer"}}}}`
+
+// TestTyped: a sealed object gives back the k8s.io/api value it was
+// rendered from only while its body is what that value encodes to,
+// annotations aside.
+func TestTyped(t *testing.T) {
+	deployment := func() *appsv1.Deployment {
+		return &appsv1.Deployment{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "n", Labels: map[string]string{"app": "a"}},
+			Spec:       appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i"}}}}},
+		}
+	}
+	cases := []struct {
+		name   string
+		change func(o *Object)
+		kept   bool
+	}{
+		{"as rendered", func(*Object) {}, true},
+		{"annotated", func(o *Object) { o.Annotate("k", "v") }, true},
+		{"annotations removed", func(o *Object) { o.Body["metadata"].(map[string]any)["annotations"] = map[string]any{} }, true},
+		{"label changed", func(o *Object) { o.Body["metadata"].(map[string]any)["labels"] = map[string]any{"app": "b"} }, false},
+		{"spec changed in place", func(o *Object) {
+			o.Body["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"] = "j"
+		}, false},
+		{"field added", func(o *Object) { o.Body["spec"].(map[string]any)["replica"] = 3.0 }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := deployment()
+			o, err := FromTyped(ACK, "u", "services.a", d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Typed() != nil {
+				t.Error("an unsealed object gives its typed value")
+			}
+			tc.change(&o)
+			objs := []Object{o}
+			if err := Seal(objs); err != nil {
+				t.Fatal(err)
+			}
+			if got := objs[0].Typed(); (got == d) != tc.kept {
+				t.Errorf("Typed() = %v, want kept=%v", got, tc.kept)
+			}
+			other := objs[0]
+			other.Body = map[string]any{"apiVersion": "apps/v1", "kind": "Deployment"}
+			if other.Typed() != nil {
+				t.Error("an object given another body keeps its typed value")
+			}
+			DropTyped(objs)
+			if objs[0].Typed() != nil {
+				t.Error("DropTyped kept the typed value")
+			}
+		})
+	}
+	// Values that are not runtime.Objects (a struct value, FromProto's
+	// metadata) have no typed value.
+	o, err := FromTyped(ACK, "u", "services.a", *deployment())
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := []Object{o}
+	if err := Seal(objs); err != nil {
+		t.Fatal(err)
+	}
+	if objs[0].Typed() != nil {
+		t.Error("a struct value gives a typed value")
+	}
+}
