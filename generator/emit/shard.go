@@ -96,7 +96,16 @@ func initObject(o object.Object) bool {
 // either stays in its bucket i or moves to i+n/2, so half the objects
 // keep their shard.
 func Roots(objs []object.Object) map[Root][]object.Object {
-	units := map[Root][]object.Object{}
+	// Slices are allocated at their final length: objects are large, and
+	// growing thousands of them by appends cost more than the sharding.
+	counts := map[Root]int{}
+	for _, o := range objs {
+		counts[Root{Target: o.Target, Unit: o.Unit}]++
+	}
+	units := make(map[Root][]object.Object, len(counts))
+	for r, n := range counts {
+		units[r] = make([]object.Object, 0, n)
+	}
 	for _, o := range objs {
 		r := Root{Target: o.Target, Unit: o.Unit}
 		units[r] = append(units[r], o)
@@ -107,8 +116,9 @@ func Roots(objs []object.Object) map[Root][]object.Object {
 			out[u] = os
 			continue
 		}
-		var first, rest []object.Object
-		var hashes []uint32
+		var first []object.Object
+		rest := make([]object.Object, 0, len(os))
+		hashes := make([]uint32, 0, len(os))
 		for _, o := range os {
 			if initObject(o) {
 				first = append(first, o)
@@ -121,8 +131,16 @@ func Roots(objs []object.Object) map[Root][]object.Object {
 			out[Root{u.Target, u.Unit, InitShard}] = first
 		}
 		n := buckets(hashes)
+		sizes := make([]int, n)
+		for _, h := range hashes {
+			sizes[h%uint32(n)]++
+		}
 		for i, o := range rest {
-			r := Root{u.Target, u.Unit, ShardName(int(hashes[i] % uint32(n)))}
+			b := int(hashes[i] % uint32(n))
+			r := Root{u.Target, u.Unit, ShardName(b)}
+			if out[r] == nil {
+				out[r] = make([]object.Object, 0, sizes[b])
+			}
 			out[r] = append(out[r], o)
 		}
 	}

@@ -61,7 +61,11 @@ func Seal(objs []Object) error {
 		objs[i].sum, objs[i].size, objs[i].sealed = sum, size, objs[i].Body
 		objs[i].typedSealed = false
 		if objs[i].typed != nil {
-			now, err := unannotatedDigest(objs[i].Body)
+			now := sum // a body without annotations is its own unannotated body
+			md, _ := objs[i].Body["metadata"].(map[string]any)
+			if _, annotated := md["annotations"]; annotated {
+				now, err = unannotatedDigest(objs[i].Body)
+			}
 			objs[i].typedSealed = err == nil && now == objs[i].typedSum
 			if !objs[i].typedSealed {
 				objs[i].typed = nil
