@@ -64,8 +64,9 @@ func Forget() {
 	emit.Forget()
 }
 
-// likelyKinds are the custom resource kinds whose CRDs take longest to
-// parse and that most platforms render (TestLikelyKinds keeps the list
+// likelyKinds are the custom resource kinds that most platforms render
+// (all those of the reference app), parsed while the CUE is evaluated on
+// the other core (TestLikelyKinds keeps the list
 // within what the reference app renders). Warming them is only a head
 // start: any other kind is parsed when first validated.
 var likelyKinds = []schema.GroupVersionKind{
@@ -74,6 +75,10 @@ var likelyKinds = []schema.GroupVersionKind{
 	{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"},
 	{Group: "istio.alibabacloud.com", Version: "v1beta1", Kind: "IstioGateway"},
 	{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"},
+	{Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: "GitRepository"},
+	{Group: "istio.alibabacloud.com", Version: "v1beta1", Kind: "ASMKServeConfig"},
+	{Group: "istio.alibabacloud.com", Version: "v1beta1", Kind: "ASMGrpcJsonTranscoder"},
+	{Group: "istio.alibabacloud.com", Version: "v1beta1", Kind: "ASMSecurityPolicy"},
 }
 
 // Check runs the platform and environment rules on a loaded platform: a
