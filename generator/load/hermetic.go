@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"syscall"
@@ -563,9 +564,28 @@ func splitPath(p string) []string {
 // comprehensions or disjunctions explode is an error, not a hung CI job.
 var MaxEvalTime = 60 * time.Second
 
-// bounded runs f with the MaxEvalTime deadline. CUE evaluation cannot be
-// cancelled: on timeout the evaluation goroutine is abandoned (the CLI
-// exits right after reporting).
+// MaxEvalMemory bounds the heap while the platform is evaluated: an input
+// that generates millions of values (list.Range(0, 30000000, 1) takes
+// 8.7 GB in 60 s) is an error, not a process the kernel kills without a
+// word, or a CI runner brought down. The default is three quarters of
+// the memory the process may use (the machine's, or its cgroup's limit),
+// at most 8 GiB: evaluating 10,000 models takes about 1.3 GiB.
+var MaxEvalMemory = defaultEvalMemory()
+
+// memoryPoll is how often the heap is measured during an evaluation.
+const memoryPoll = 25 * time.Millisecond
+
+func defaultEvalMemory() uint64 {
+	limit := uint64(8 << 30)
+	if avail := availableMemory(); avail > 0 && avail/4*3 < limit {
+		limit = avail / 4 * 3
+	}
+	return limit
+}
+
+// bounded runs f within MaxEvalTime and MaxEvalMemory. CUE evaluation
+// cannot be cancelled: past either bound the evaluation goroutine is
+// abandoned (the CLI exits right after reporting).
 func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 	type result struct {
 		r   *Result
@@ -578,26 +598,52 @@ func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 	}()
 	timer := time.NewTimer(MaxEvalTime)
 	defer timer.Stop()
-	select {
-	case res := <-ch:
-		return res.r, res.err
-	case <-timer.C:
-		dir := opts.PlatformDir
-		if dir == "" {
-			dir = "cue"
+	poll := time.NewTicker(memoryPoll)
+	defer poll.Stop()
+	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	for {
+		select {
+		case res := <-ch:
+			return res.r, res.err
+		case <-timer.C:
+			return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime))
+		case <-poll.C:
+			metrics.Read(heap)
+			if heap[0].Value.Kind() == metrics.KindUint64 && heap[0].Value.Uint64() > MaxEvalMemory {
+				return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took more than %s of memory", byteSize(MaxEvalMemory)))
+			}
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
-			Message: fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime),
-			Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}
-		// CUE cannot say where it spends its time: point at the places
-		// that can multiply values, the first one first.
-		if s := multipliers(filepath.Join(opts.Root, dir), filepath.ToSlash(dir)); len(s) > 0 {
-			d.Pos, d.Also = s[0], s[1:min(len(s), 10)]
-			d.Message += "; values can multiply at the comprehensions and generating calls (list.Range, list.Repeat, strings.Repeat) at this and the positions below"
-			d.Hint = "bound what they generate (a range of thousands of elements, or comprehensions nested over each other, can take minutes), or write the values out; a platform evaluates in well under a second"
-		}
-		return nil, diag.List{d}
 	}
+}
+
+// tooCostly is the error of an evaluation past its bounds: it points at
+// the places in the platform that can multiply values, since CUE cannot
+// say where it spends its time or memory.
+func tooCostly(opts Options, message string) diag.List {
+	dir := opts.PlatformDir
+	if dir == "" {
+		dir = "cue"
+	}
+	d := diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
+		Message: message,
+		Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}
+	if s := multipliers(filepath.Join(opts.Root, dir), filepath.ToSlash(dir)); len(s) > 0 {
+		d.Pos, d.Also = s[0], s[1:min(len(s), 10)]
+		d.Message += "; values can multiply at the comprehensions and generating calls (list.Range, list.Repeat, strings.Repeat) at this and the positions below"
+		d.Hint = "bound what they generate (a range of thousands of elements, or comprehensions nested over each other, can take minutes), or write the values out; a platform evaluates in well under a second"
+	}
+	return diag.List{d}
+}
+
+// byteSize spells n in the largest binary unit that keeps one decimal.
+func byteSize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // multipliers returns the positions of the comprehensions and of the

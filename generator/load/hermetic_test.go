@@ -2,8 +2,11 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,4 +136,38 @@ func writeModule(dir, src string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "a.cue"), []byte(src), 0o644)
+}
+
+// TestEvaluationMemoryIsBounded: an evaluation whose heap grows past
+// MaxEvalMemory is an error at the places that can multiply values, not a
+// process the kernel kills.
+func TestEvaluationMemoryIsBounded(t *testing.T) {
+	if MaxEvalMemory < 1<<30 {
+		t.Errorf("MaxEvalMemory = %d: less than the 1 GiB that 10,000 models take", MaxEvalMemory)
+	}
+	// The evaluation runs in a child process that exits right after
+	// reporting, as the CLI does: the abandoned evaluation would go on in
+	// this one. 100 strings of 1 MB, over a bound of 48 MiB above the heap
+	// at start.
+	if dir := os.Getenv("AIMESH_TEST_BOMB"); dir != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		MaxEvalMemory = ms.HeapAlloc + 48<<20
+		_, err := Load(Options{Root: dir})
+		fmt.Println(err)
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(repoRoot(t), "cue"), filepath.Join(dir, "cue"))
+	copyDir(t, filepath.Join(repoRoot(t), "schemas"), filepath.Join(dir, "schemas"))
+	bomb := "package platform\n\nimport (\n\t\"list\"\n\t\"strings\"\n)\n\n_many: [for i in list.Range(0, 100, 1) {strings.Repeat(\"x\", 1000000)}]\n"
+	if err := os.WriteFile(filepath.Join(dir, "cue", "zz.cue"), []byte(bomb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEvaluationMemoryIsBounded$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "AIMESH_TEST_BOMB="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "cue/zz.cue:8:9") || !strings.Contains(string(out), "of memory") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
 }
