@@ -172,6 +172,17 @@ var IssuerWithJWKS = rule(Rule{
 	},
 })
 
+var SomeEnvironment = rule(Rule{
+	ID: "AM1008", Name: "some-environment", Family: "identity", Scope: OnPlatform,
+	Prevents: "every overlay deleted by one change: a platform without environments generates nothing, so generate --all would prune the overlays of every environment and the GitOps engines would then prune what they deployed",
+	platform: func(c *Ctx, p *model.Platform) {
+		if len(p.Environments) == 0 {
+			c.Report("environments", "declare at least one environment (environments: <name>: clusters: …); to retire one environment, delete only its entry",
+				"the platform declares no environment: generate --all would delete every overlay")
+		}
+	},
+})
+
 // hostMatches reports whether an Istio host pattern ("*", "*.example.com"
 // or a name) matches host.
 func hostMatches(pattern, host string) bool {
