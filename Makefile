@@ -3,13 +3,14 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS  = $(shell ./hack/tools.sh)
 
-.PHONY: example build generate test check lint unit fuzz istio-validate regen-check bench bench-scale vendor-schemas kube-assets update help
+.PHONY: example build generate test check lint unit fuzz sweep istio-validate regen-check bench bench-scale vendor-schemas kube-assets update help
 
 help:
 	@echo "make example        install tools, then generate overlays for every environment of the bundled example"
 	@echo "make test           the whole test suite (lint, unit + txtar + API-server tests with -race, golden drift)"
 	@echo "make build          a reproducible, version-stamped binary in bin/aimesh (-trimpath, build info)"
 	@echo "make fuzz           a short run of every fuzz target (FUZZTIME=15s each)"
+	@echo "make sweep          every mutation of every literal field of cue/ through generate --all (~8 min)"
 	@echo "make bench          Go benchmarks; figures go to docs/performance.md"
 	@echo "make bench-scale    generate/kustomize/diff on synthetic platforms of 100, 1,000, 10,000 models (SIZES=...)"
 	@echo "make update         refresh golden files and overlays/"
@@ -64,6 +65,13 @@ fuzz:
 	GO=$(GO) ./hack/fuzz.sh FuzzEncodeYAML ./generator/emit $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzSpecializedMatchesFull ./generator/validate/schema $(FUZZTIME)
 	GO=$(GO) ./hack/fuzz.sh FuzzClassVerdicts ./generator/validate/schema $(FUZZTIME)
+
+# The field-mutation sweep (generator/cli/sweep_test.go) in full: every
+# literal field of the reference platform, mutated by every entry of its
+# table (wrong values and types, null, deleted), through generate --all.
+# go test runs a deterministic sample of it.
+sweep:
+	AIMESH_SWEEP=full $(GO) test -run TestFieldMutations -count=1 -timeout 60m ./generator/cli
 
 # Upstream Istio's own validation (the admission webhook's code, from
 # istio.io/istio; its own Go module so that its pins stay out of go.mod) over

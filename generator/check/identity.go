@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/model"
 )
 
@@ -145,6 +146,40 @@ var RedirectHostServed = rule(Rule{
 		}
 		c.Report("sso.redirectHost", "add "+p.SSO.RedirectHost+" to the hosts of an exposure on gateway "+p.SSO.Gateway+" (environments.<env>.hosts), or fix redirectHost",
 			"redirectHost %q is not served by gateway %q (its exposures serve %s)", p.SSO.RedirectHost, p.SSO.Gateway, strings.Join(hosts, ", "))
+	},
+})
+
+var IssuerWithJWKS = rule(Rule{
+	ID: "AM1007", Name: "issuer-with-jwks", Family: "identity", Scope: OnPlatform,
+	Severity: diag.Warning,
+	Prevents: "every login refused (a token signature that never verifies): an environment overriding sso.issuer without sso.jwksUri, or the other way round, verifies one identity provider's tokens with the keys of another",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		for _, en := range p.EnvNames() {
+			o := p.Environments[en].SSO
+			if o == nil || (o.Issuer == "") == (o.JWKSURI == "") {
+				continue
+			}
+			set, unset, inherited := "issuer", "jwksUri", p.SSO.JWKSURI
+			if o.Issuer == "" {
+				set, unset, inherited = "jwksUri", "issuer", p.SSO.Issuer
+			}
+			c.Report(model.Path("environments", en, "sso", set), "override environments."+en+".sso."+unset+" too (the "+unset+" of the same identity provider), or remove this override",
+				"environment %s overrides sso.%s but inherits sso.%s %q from the base platform: the issuer and its JWKS belong to one identity provider", en, set, unset, inherited)
+		}
+	},
+})
+
+var SomeEnvironment = rule(Rule{
+	ID: "AM1008", Name: "some-environment", Family: "identity", Scope: OnPlatform,
+	Prevents: "every overlay deleted by one change: a platform without environments generates nothing, so generate --all would prune the overlays of every environment and the GitOps engines would then prune what they deployed",
+	platform: func(c *Ctx, p *model.Platform) {
+		if len(p.Environments) == 0 {
+			c.Report("environments", "declare at least one environment (environments: <name>: clusters: …); to retire one environment, delete only its entry",
+				"the platform declares no environment: generate --all would delete every overlay")
+		}
 	},
 })
 

@@ -67,6 +67,12 @@ var (
 		Cases:    []string{"golden/errors/sso-scope-with-space", "golden/errors/gitops-repo-url-space"},
 		Prevents: "a login request with a malformed scope parameter (each sso.scopes entry is one RFC 6749 scope-token) and a repository URL Argo CD and Flux cannot fetch (no whitespace)",
 	})
+	_ = rule(Rule{
+		ID: "AM0040", Name: "no-flux-placeholders", Family: "schema", Scope: Elsewhere,
+		Where:    "generator/load (placeholders.go)",
+		Cases:    []string{"golden/errors/flux-placeholder"},
+		Prevents: "a value changed or a sync failing at sync time: Flux's postBuild substitution replaces every ${...} of a Kustomization that substitutes, so a \"${\" in any string of the platform is refused at its position",
+	})
 
 	_ = rule(Rule{
 		ID: "AM1101", Name: "kube-object-meta", Family: "kubernetes", Scope: Elsewhere,

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/model"
 )
 
@@ -94,6 +95,58 @@ var RequestsWithinLimits = rule(Rule{
 					c.Report(at+".limits."+q.name, "raise the limit or lower the request (where each is set: the base platform or this environment's override)",
 						"Deployment %s requests %s %s, above its limit of %s: the API server rejects it", pod.Deployment, q.name, q.req, q.lim)
 				}
+			}
+		}
+	},
+})
+
+var RoutedToZeroReplicas = rule(Rule{
+	ID: "AM0709", Name: "routed-to-zero-replicas", Family: "workloads", Scope: OnEnvironment,
+	Severity: diag.Warning,
+	Prevents: "requests failing with 503 (no healthy upstream): a Deployment scaled to zero replicas, without autoscaling, behind a gateway exposure, another service's calls or a tier class",
+	platform: func(c *Ctx, p *model.Platform) {
+		routed := map[string]string{} // service name → why it receives traffic
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			if s.Exposure != nil {
+				routed[sn] = "exposed at gateway " + s.Exposure.Gateway
+			}
+			for _, callee := range s.Calls {
+				if _, ok := routed[callee]; !ok {
+					routed[callee] = "called by " + sn
+				}
+			}
+		}
+		tiers := map[string]string{} // service/variant → tier class
+		var classes map[string]model.Tier
+		if p.Tiers != nil {
+			classes = p.Tiers.Classes
+		}
+		for _, tn := range model.SortedKeys(classes) {
+			t := classes[tn]
+			if _, ok := tiers[t.Service+"/"+t.Variant]; !ok {
+				tiers[t.Service+"/"+t.Variant] = tn
+			}
+		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				if pod.Autoscaling != nil || pod.Replicas != 0 {
+					continue
+				}
+				why, path := routed[sn], model.Path("services", sn)
+				if pod.Variant != nil {
+					if tn, ok := tiers[sn+"/"+pod.Variant.Name]; ok {
+						why = "the target of tier class " + tn
+					}
+					if pod.Variant.Replicas != nil {
+						path = pod.Origin
+					}
+				}
+				if why == "" {
+					continue
+				}
+				c.Report(path+".replicas", "give it at least one replica (or autoscaling), or stop routing to it",
+					"Deployment %s has 0 replicas but is %s: its requests fail with 503 (no healthy upstream)", pod.Deployment, why)
 			}
 		}
 	},

@@ -185,6 +185,10 @@ func load1(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, withIndex(fromCUE(err, setup), ix)
 	}
+	// A "${" in any string would be Flux's to substitute at sync time.
+	if l := setup.checkPlaceholders(v, data, ix); len(l) > 0 {
+		return nil, withIndex(l, ix)
+	}
 	var p model.Platform
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
