@@ -305,15 +305,7 @@ func index(ix map[string]diag.Pos, v cue.Value, path string, s *setup) {
 			return
 		}
 		for it.Next() {
-			sel := it.Selector()
-			label := sel.Unquoted()
-			if !sel.IsString() {
-				label = sel.String()
-			}
-			child := model.Path(label)
-			if path != "" {
-				child = path + "." + child
-			}
+			_, child := fieldPath(path, it.Selector())
 			index(ix, it.Value(), child, s)
 		}
 	case cue.ListKind:
@@ -645,4 +637,18 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 	default:
 		return "fix the value at this position"
 	}
+}
+
+// fieldPath returns the label of a field as the user wrote it and its CUE
+// path below path (model.Path spelling, as the position index keys it).
+func fieldPath(path string, sel cue.Selector) (label, child string) {
+	label = sel.Unquoted()
+	if !sel.IsString() {
+		label = sel.String()
+	}
+	child = model.Path(label)
+	if path != "" {
+		child = path + "." + child
+	}
+	return label, child
 }

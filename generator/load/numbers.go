@@ -63,15 +63,7 @@ func (s *setup) checkNumbers(v cue.Value, t reflect.Type, path string, ix Index)
 		}
 		fields := jsonFields(t)
 		for it.Next() {
-			sel := it.Selector()
-			label := sel.Unquoted()
-			if !sel.IsString() {
-				label = sel.String()
-			}
-			child := model.Path(label)
-			if path != "" {
-				child = path + "." + child
-			}
+			label, child := fieldPath(path, it.Selector())
 			var ct reflect.Type
 			switch {
 			case t != nil && t.Kind() == reflect.Map:

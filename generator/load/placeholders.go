@@ -8,7 +8,6 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/aimesh/aimesh/generator/diag"
-	"github.com/aimesh/aimesh/generator/model"
 )
 
 // placeholder is what Flux's postBuild substitution replaces in every
@@ -49,15 +48,7 @@ func (s *setup) placeholdersIn(v cue.Value, path string, ix Index) diag.List {
 			return nil
 		}
 		for it.Next() {
-			sel := it.Selector()
-			label := sel.Unquoted()
-			if !sel.IsString() {
-				label = sel.String()
-			}
-			child := model.Path(label)
-			if path != "" {
-				child = path + "." + child
-			}
+			label, child := fieldPath(path, it.Selector())
 			if strings.Contains(label, placeholder) {
 				l = append(l, report(it.Value(), child, "the name"))
 				continue
