@@ -48,6 +48,10 @@ const MinLanguageVersion = "v0.15.0"
 type vetted struct {
 	overlay map[string]load.Source
 	bytes   map[string][]byte
+	// syntax holds each file parsed once (with comments), for the checks
+	// of vet and prepare; nil for a file that does not parse, whose
+	// syntax error the loader reports.
+	syntax map[string]*ast.File
 }
 
 // importRef is an import of a non-standard package, to be resolved
@@ -82,7 +86,7 @@ func vet(dir, root string) (*vetted, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &vetted{overlay: map[string]load.Source{}, bytes: map[string][]byte{}}
+	v := &vetted{overlay: map[string]load.Source{}, bytes: map[string][]byte{}, syntax: map[string]*ast.File{}}
 	var l diag.List
 	rel := func(p string) string {
 		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
@@ -137,13 +141,20 @@ func vet(dir, root string) (*vetted, error) {
 			return nil
 		}
 		inCueMod := filepath.Base(filepath.Dir(p)) == "cue.mod"
-		l = append(l, vetSyntax(p, rel(p), data, inCueMod)...)
-		if inCueMod {
-			if f, err := parser.ParseFile(p, data); err == nil {
+		// One parse serves every check below and prepare's.
+		f, err := parser.ParseFile(p, data, parser.ParseComments)
+		if err == nil {
+			v.syntax[p] = f
+			l = append(l, vetSyntax(f, rel(p), inCueMod)...)
+			if inCueMod {
 				module = moduleName(f)
 			}
+		} else {
+			// Syntax errors are reported by the loader, with positions;
+			// the imports before the error are still vetted.
+			f, err = parser.ParseFile(p, data, parser.ImportsOnly)
 		}
-		if f, err := parser.ParseFile(p, data, parser.ImportsOnly); err == nil {
+		if err == nil {
 			for imp := range f.ImportSpecs() {
 				ip := strings.Trim(imp.Path.Value, `"`)
 				first, _, _ := strings.Cut(ip, "/")
@@ -315,14 +326,9 @@ func invalidUTF8(data []byte) (diag.Pos, bool) {
 	return diag.Pos{}, true
 }
 
-// vetSyntax parses one file and refuses what could read outside the
+// vetSyntax checks one parsed file and refuses what could read outside the
 // platform or make the output depend on the environment of the run.
-func vetSyntax(abs, rel string, data []byte, inCueMod bool) diag.List {
-	f, err := parser.ParseFile(abs, data, parser.ParseComments)
-	if err != nil {
-		// Syntax errors are reported by the loader, with positions.
-		return nil
-	}
+func vetSyntax(f *ast.File, rel string, inCueMod bool) diag.List {
 	var l diag.List
 	pos := func(n ast.Node) diag.Pos {
 		p := n.Pos()

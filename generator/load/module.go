@@ -11,7 +11,6 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/load"
-	"cuelang.org/go/cue/parser"
 
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/schemas"
@@ -111,8 +110,8 @@ func prepare(opts Options, platformDir string, vf *vetted) (*setup, error) {
 			continue // not a file CUE reads (vet refused what it must)
 		}
 		s.written.add(abs, src)
-		f, err := parser.ParseFile(abs, src)
-		if err != nil {
+		f := vf.syntax[abs]
+		if f == nil {
 			// The loader reports syntax errors with their positions.
 			parseError = true
 			continue
