@@ -52,9 +52,11 @@ var clusterScoped = map[string]bool{"Namespace": true}
 // meta validates metadata the way the API server does on create.
 func metaErrors(o object.Object) field.ErrorList {
 	md, _ := o.Body["metadata"].(map[string]any)
-	var om metav1.ObjectMeta
-	if err := strictDecode(md, &om); err != nil {
-		return field.ErrorList{field.Invalid(field.NewPath("metadata"), nil, err.Error())}
+	om, ok := plainMeta(md)
+	if !ok {
+		if err := strictDecode(md, &om); err != nil {
+			return field.ErrorList{field.Invalid(field.NewPath("metadata"), nil, err.Error())}
+		}
 	}
 	namespaced := o.Namespace() != ""
 	if isBuiltin(o) {
@@ -62,6 +64,49 @@ func metaErrors(o object.Object) field.ErrorList {
 	}
 	errs := apivalidation.ValidateObjectMeta(&om, namespaced, nameFunc(o.Kind()), field.NewPath("metadata"))
 	return errs
+}
+
+// plainMeta reads the metadata aimesh renders — name, namespace, labels
+// and annotations, all strings — without the JSON round trip of
+// strictDecode, which costs more than validating it. Anything else (another
+// field, another type, a key spelt in another case, which encoding/json
+// would match) returns false, and the caller decodes strictly.
+// TestPlainMeta holds it equal to strictDecode.
+func plainMeta(md map[string]any) (metav1.ObjectMeta, bool) {
+	var om metav1.ObjectMeta
+	for k, v := range md {
+		var ok bool
+		switch k {
+		case "name":
+			om.Name, ok = v.(string)
+		case "namespace":
+			om.Namespace, ok = v.(string)
+		case "labels":
+			om.Labels, ok = stringMap(v)
+		case "annotations":
+			om.Annotations, ok = stringMap(v)
+		}
+		if !ok {
+			return metav1.ObjectMeta{}, false
+		}
+	}
+	return om, true
+}
+
+func stringMap(v any) (map[string]string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || m == nil {
+		return nil, false
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		out[k] = s
+	}
+	return out, true
 }
 
 // nameIsLabel lists the GitOps kinds whose name becomes a label value on
