@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/diag"
@@ -94,19 +97,51 @@ func (a *app) usage(w io.Writer) {
 
 // common flags of the commands that load the platform.
 type common struct {
-	root     string
-	platform string
-	schemas  string
+	root      string
+	platform  string
+	schemas   string
+	evalTime  time.Duration
+	evalBytes memoryFlag
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.root, "root", ".", "repository root: positions are reported relative to it")
 	fs.StringVar(&c.platform, "platform", "cue", "the CUE platform package, relative to --root")
 	fs.StringVar(&c.schemas, "schemas", "", "use the schema package in this directory (relative to --root) instead of the one built into aimesh; for schema development")
+	fs.DurationVar(&c.evalTime, "max-eval-time", load.MaxEvalTime, "abandon an evaluation of the CUE that takes longer (10,000 models take about 10s)")
+	fs.Var(&c.evalBytes, "max-eval-memory", "abandon an evaluation of the CUE whose heap grows past this size, a Kubernetes quantity such as 16Gi (default: three quarters of the memory of the machine or its cgroup, at most 8Gi; 10,000 models take about 1.3Gi)")
 }
 
 func (c *common) loadOptions() load.Options {
-	return load.Options{Root: c.root, PlatformDir: c.platform, SchemaDir: c.schemas}
+	return load.Options{Root: c.root, PlatformDir: c.platform, SchemaDir: c.schemas,
+		MaxEvalTime: c.evalTime, MaxEvalMemory: uint64(c.evalBytes)}
+}
+
+// memoryFlag is a size in bytes spelt as a Kubernetes quantity (16Gi,
+// 2G, 17179869184); zero keeps the loader's default.
+type memoryFlag uint64
+
+func (m *memoryFlag) String() string {
+	if m == nil || *m == 0 {
+		return ""
+	}
+	return resource.NewQuantity(int64(*m), resource.BinarySI).String()
+}
+
+func (m *memoryFlag) Set(s string) error {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a size: write it as a Kubernetes quantity such as 16Gi", s)
+	}
+	if q.Sign() <= 0 || q.Cmp(resource.MustParse("64Mi")) < 0 {
+		return fmt.Errorf("%s is too small to evaluate any platform: give at least 64Mi", s)
+	}
+	v, ok := q.AsInt64()
+	if !ok {
+		return fmt.Errorf("%s is too large", s)
+	}
+	*m = memoryFlag(v)
+	return nil
 }
 
 // resolve makes the root absolute against the app's directory.

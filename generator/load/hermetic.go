@@ -602,7 +602,14 @@ func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 		r, err := f(opts)
 		ch <- result{r, err}
 	}()
-	timer := time.NewTimer(MaxEvalTime)
+	maxTime, maxMemory := MaxEvalTime, MaxEvalMemory
+	if opts.MaxEvalTime > 0 {
+		maxTime = opts.MaxEvalTime
+	}
+	if opts.MaxEvalMemory > 0 {
+		maxMemory = opts.MaxEvalMemory
+	}
+	timer := time.NewTimer(maxTime)
 	defer timer.Stop()
 	poll := time.NewTicker(memoryPoll)
 	defer poll.Stop()
@@ -612,11 +619,11 @@ func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 		case res := <-ch:
 			return res.r, res.err
 		case <-timer.C:
-			return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took longer than %s", MaxEvalTime))
+			return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took longer than %s", maxTime), "--max-eval-time")
 		case <-poll.C:
 			metrics.Read(heap)
-			if heap[0].Value.Kind() == metrics.KindUint64 && heap[0].Value.Uint64() > MaxEvalMemory {
-				return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took more than %s of memory", byteSize(MaxEvalMemory)))
+			if heap[0].Value.Kind() == metrics.KindUint64 && heap[0].Value.Uint64() > maxMemory {
+				return nil, tooCostly(opts, fmt.Sprintf("evaluating the platform took more than %s of memory", byteSize(maxMemory)), "--max-eval-memory")
 			}
 		}
 	}
@@ -625,18 +632,19 @@ func bounded(opts Options, f func(Options) (*Result, error)) (*Result, error) {
 // tooCostly is the error of an evaluation past its bounds: it points at
 // the places in the platform that can multiply values, since CUE cannot
 // say where it spends its time or memory.
-func tooCostly(opts Options, message string) diag.List {
+func tooCostly(opts Options, message, flag string) diag.List {
 	dir := opts.PlatformDir
 	if dir == "" {
 		dir = "cue"
 	}
+	raise := "; a platform of tens of thousands of models may need more: raise the bound with " + flag
 	d := diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: filepath.ToSlash(dir) + "/"},
 		Message: message,
-		Hint:    "look for a comprehension or disjunction that multiplies values; a platform evaluates in well under a second"}
+		Hint:    "look for a comprehension or disjunction that multiplies values (1,000 models take about a second and 150 MiB)" + raise}
 	if s := multipliers(filepath.Join(opts.Root, dir), filepath.ToSlash(dir)); len(s) > 0 {
 		d.Pos, d.Also = s[0], s[1:min(len(s), 10)]
 		d.Message += "; values can multiply at the comprehensions and generating calls (list.Range, list.Repeat, strings.Repeat) at this and the positions below"
-		d.Hint = "bound what they generate (a range of thousands of elements, or comprehensions nested over each other, can take minutes), or write the values out; a platform evaluates in well under a second"
+		d.Hint = "bound what they generate (a range of thousands of elements, or comprehensions nested over each other, can take minutes), or write the values out" + raise
 	}
 	return diag.List{d}
 }

@@ -99,6 +99,17 @@ func TestEvaluationIsBounded(t *testing.T) {
 	if !errors.As(err, &l) || !strings.Contains(l[0].Message, "took longer") || l[0].Pos.File != "cue/" {
 		t.Fatalf("err = %v", err)
 	}
+	// Options replace the package's bound for one load, and the hint
+	// names the flag that sets them.
+	MaxEvalTime = old
+	_, err = bounded(Options{MaxEvalTime: 50 * time.Millisecond}, func(Options) (*Result, error) { time.Sleep(time.Second); return nil, nil })
+	if !errors.As(err, &l) || !strings.Contains(l[0].Message, "took longer than 50ms") || !strings.Contains(l[0].Hint, "--max-eval-time") {
+		t.Fatalf("err = %v", err)
+	}
+	MaxEvalTime = 50 * time.Millisecond
+	if _, err := bounded(Options{MaxEvalTime: time.Minute}, func(Options) (*Result, error) { time.Sleep(100 * time.Millisecond); return nil, nil }); err != nil {
+		t.Fatalf("within the bound raised by Options: %v", err)
+	}
 	// With the platform's files at hand, the error points at the places
 	// that can multiply values, in file and source order.
 	root := t.TempDir()

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -38,6 +39,11 @@ type Options struct {
 	// PlatformDir) in the order to load them. The result does not depend on
 	// the order; tests use it to prove that.
 	Files []string
+	// MaxEvalTime and MaxEvalMemory, when not zero, replace the bounds
+	// of the evaluation (the package's MaxEvalTime and MaxEvalMemory):
+	// for platforms larger than the defaults allow.
+	MaxEvalTime   time.Duration
+	MaxEvalMemory uint64
 }
 
 func (o Options) withDefaults() Options {
