@@ -172,6 +172,25 @@ var IssuerWithJWKS = rule(Rule{
 	},
 })
 
+var ClientOfIssuer = rule(Rule{
+	ID: "AM1009", Name: "client-of-issuer", Family: "identity", Scope: OnPlatform,
+	Severity: diag.Warning,
+	Prevents: "every login refused as an unknown client: an environment overriding sso.issuer but inheriting sso.clientID sends another identity provider's client ID to this one (a client ID is registered with one provider; only providers whose client IDs are chosen, such as Keycloak realms, may share one)",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		for _, en := range p.EnvNames() {
+			o := p.Environments[en].SSO
+			if o == nil || o.Issuer == "" || o.ClientID != "" || o.Issuer == p.SSO.Issuer {
+				continue
+			}
+			c.Report(model.Path("environments", en, "sso", "issuer"), "override environments."+en+".sso.clientID too (the client registered with "+o.Issuer+"), or remove this override",
+				"environment %s overrides sso.issuer but inherits sso.clientID %q from the base platform, which is registered with %s", en, p.SSO.ClientID, p.SSO.Issuer)
+		}
+	},
+})
+
 var SomeEnvironment = rule(Rule{
 	ID: "AM1008", Name: "some-environment", Family: "identity", Scope: OnPlatform,
 	Prevents: "every overlay deleted by one change: a platform without environments generates nothing, so generate --all would prune the overlays of every environment and the GitOps engines would then prune what they deployed",
