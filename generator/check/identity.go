@@ -154,13 +154,9 @@ var IssuerWithJWKS = rule(Rule{
 	Severity: diag.Warning,
 	Prevents: "every login refused (a token signature that never verifies): an environment overriding sso.issuer without sso.jwksUri, or the other way round, verifies one identity provider's tokens with the keys of another",
 	platform: func(c *Ctx, p *model.Platform) {
-		if p.SSO == nil {
-			return
-		}
-		for _, en := range p.EnvNames() {
-			o := p.Environments[en].SSO
-			if o == nil || (o.Issuer == "") == (o.JWKSURI == "") {
-				continue
+		eachSSOOverride(p, func(en string, o *model.EnvSSO) {
+			if (o.Issuer == "") == (o.JWKSURI == "") {
+				return
 			}
 			set, unset, inherited := "issuer", "jwksUri", p.SSO.JWKSURI
 			if o.Issuer == "" {
@@ -168,7 +164,7 @@ var IssuerWithJWKS = rule(Rule{
 			}
 			c.Report(model.Path("environments", en, "sso", set), "override environments."+en+".sso."+unset+" too (the "+unset+" of the same identity provider), or remove this override",
 				"environment %s overrides sso.%s but inherits sso.%s %q from the base platform: the issuer and its JWKS belong to one identity provider", en, set, unset, inherited)
-		}
+		})
 	},
 })
 
@@ -177,19 +173,28 @@ var ClientOfIssuer = rule(Rule{
 	Severity: diag.Warning,
 	Prevents: "every login refused as an unknown client: an environment overriding sso.issuer but inheriting sso.clientID sends another identity provider's client ID to this one (a client ID is registered with one provider; only providers whose client IDs are chosen, such as Keycloak realms, may share one)",
 	platform: func(c *Ctx, p *model.Platform) {
-		if p.SSO == nil {
-			return
-		}
-		for _, en := range p.EnvNames() {
-			o := p.Environments[en].SSO
-			if o == nil || o.Issuer == "" || o.ClientID != "" || o.Issuer == p.SSO.Issuer {
-				continue
+		eachSSOOverride(p, func(en string, o *model.EnvSSO) {
+			if o.Issuer == "" || o.ClientID != "" || o.Issuer == p.SSO.Issuer {
+				return
 			}
 			c.Report(model.Path("environments", en, "sso", "issuer"), "override environments."+en+".sso.clientID too (the client registered with "+o.Issuer+"), or remove this override",
 				"environment %s overrides sso.issuer but inherits sso.clientID %q from the base platform, which is registered with %s", en, p.SSO.ClientID, p.SSO.Issuer)
-		}
+		})
 	},
 })
+
+// eachSSOOverride calls f, in environment order, for every environment
+// that overrides part of the platform's SSO.
+func eachSSOOverride(p *model.Platform, f func(env string, o *model.EnvSSO)) {
+	if p.SSO == nil {
+		return
+	}
+	for _, en := range p.EnvNames() {
+		if o := p.Environments[en].SSO; o != nil {
+			f(en, o)
+		}
+	}
+}
 
 var SomeEnvironment = rule(Rule{
 	ID: "AM1008", Name: "some-environment", Family: "identity", Scope: OnPlatform,
