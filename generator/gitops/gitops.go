@@ -115,6 +115,23 @@ func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
 	default:
 		return nil, fmt.Errorf("gitops: unknown engine %q", g.Engine)
 	}
+	// Annotated first: the units and roots below hold copies of objs.
+	if g.Argo() {
+		for i := range objs {
+			o := &objs[i]
+			if o.Unit == ack.UnitPlatform { // same name in both targets
+				o.Annotate(SyncWave, WavePlatform)
+			} else {
+				o.Annotate(SyncWave, WaveOther)
+			}
+			if installedByASM[o.GVK().Group] && o.Target == object.ACK {
+				// Their CRDs appear in ACK only once ASM has acted on
+				// ASMKServeConfig / ambient mode: let the first sync's dry
+				// run pass, the retry policy applies them later.
+				o.Annotate(ArgoSyncOptionsAnnotation, "SkipDryRunOnMissingResource=true")
+			}
+		}
+	}
 	units, err := group(objs)
 	if err != nil {
 		return nil, err
@@ -133,19 +150,6 @@ func Render(r *model.Resolved, objs []object.Object) ([]object.Object, error) {
 	}
 	x.rootObjs = rootObjs
 	if g.Argo() {
-		for _, o := range objs {
-			if o.Unit == ack.UnitPlatform { // same name in both targets
-				o.Annotate(SyncWave, WavePlatform)
-			} else {
-				o.Annotate(SyncWave, WaveOther)
-			}
-			if installedByASM[o.GVK().Group] && o.Target == object.ACK {
-				// Their CRDs appear in ACK only once ASM has acted on
-				// ASMKServeConfig / ambient mode: let the first sync's dry
-				// run pass, the retry policy applies them later.
-				o.Annotate(ArgoSyncOptionsAnnotation, "SkipDryRunOnMissingResource=true")
-			}
-		}
 		x.argo()
 	}
 	if g.UsesFlux() {
@@ -226,9 +230,12 @@ func substitutions(r *model.Resolved, roots map[emit.Root][]object.Object) (map[
 	out := map[emit.Root][]SubstituteReference{}
 	for _, rt := range emit.SortedRoots(roots) {
 		for _, o := range roots[rt] {
+			if !o.MayHoldPlaceholder() {
+				continue
+			}
 			var unknown []string
 			eachString(o.Body, func(s string) {
-				if !strings.Contains(s, "${") {
+				if !strings.Contains(s, object.Placeholder) {
 					return
 				}
 				for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {

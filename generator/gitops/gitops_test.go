@@ -498,7 +498,7 @@ func TestRenderErrors(t *testing.T) {
 			}},
 		{name: "unknown placeholder", engine: "flux", want: "${OTHER_SECRET}",
 			edit: func(objs []object.Object) []object.Object {
-				annotations(objs[0])["x"] = "${OTHER_SECRET}"
+				objs[0].Annotate("x", "${OTHER_SECRET}")
 				return objs
 			}},
 	}

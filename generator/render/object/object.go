@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -34,7 +35,10 @@ type Object struct {
 	Unit string
 	// Origin is the CUE path the object was rendered from.
 	Origin string
-	Body   map[string]any
+	// Body is the object as JSON values. Once rendered it changes only
+	// through Annotate, and not at all once sealed: what is known about
+	// it (MayHoldPlaceholder, Seal's digest) is tied to the map.
+	Body map[string]any
 	// sum is the digest of the map sealed (Seal, digest.go), the key
 	// under which validation and YAML encoding remember their work.
 	sum    [sha256.Size]byte
@@ -47,6 +51,20 @@ type Object struct {
 	typed       runtime.Object
 	typedSum    [sha256.Size]byte
 	typedSealed bool
+	// literal is the Body that FromTyped or FromProto found free of
+	// Placeholder in its JSON encoding (nil when not known).
+	literal map[string]any
+}
+
+// Placeholder opens a Flux post-build substitution ("${name}").
+const Placeholder = "${"
+
+// MayHoldPlaceholder reports whether some key or string of the body may
+// hold Placeholder: false only for a body FromTyped or FromProto encoded
+// without one and that has changed since only through Annotate, so that
+// callers looking for placeholders walk just the bodies that may hold one.
+func (o Object) MayHoldPlaceholder() bool {
+	return o.literal == nil || reflect.ValueOf(o.literal).UnsafePointer() != reflect.ValueOf(o.Body).UnsafePointer()
 }
 
 // Seal records the digest of each object's body, computed once for
@@ -149,7 +167,7 @@ func (o Object) FileName() string {
 }
 
 // Annotate sets an annotation on the object.
-func (o Object) Annotate(k, v string) {
+func (o *Object) Annotate(k, v string) {
 	md := o.Body["metadata"].(map[string]any)
 	ann, _ := md["annotations"].(map[string]any)
 	if ann == nil {
@@ -157,6 +175,9 @@ func (o Object) Annotate(k, v string) {
 		md["annotations"] = ann
 	}
 	ann[k] = v
+	if strings.Contains(k, Placeholder) || strings.Contains(v, Placeholder) {
+		o.literal = nil
+	}
 }
 
 // FromTyped converts a typed Kubernetes value (k8s.io/api struct or a local
@@ -172,6 +193,9 @@ func FromTyped(target Target, unit, origin string, v any) (Object, error) {
 	}
 	normalize(body)
 	o := Object{Target: target, Unit: unit, Origin: origin, Body: body}
+	if !bytes.Contains(b, []byte(Placeholder)) {
+		o.literal = body
+	}
 	if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
 		return Object{}, fmt.Errorf("object from %s lacks apiVersion, kind or name", origin)
 	}
@@ -219,6 +243,9 @@ func FromProto(target Target, unit, origin string, tm metav1.TypeMeta, om metav1
 		return Object{}, err
 	}
 	o.Body["spec"] = specMap
+	if ext != nil || bytes.Contains(sb, []byte(Placeholder)) {
+		o.literal = nil
+	}
 	return o, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	networkingv1 "istio.io/api/networking/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -197,5 +198,71 @@ func TestTyped(t *testing.T) {
 	}
 	if objs[0].Typed() != nil {
 		t.Error("a struct value gives a typed value")
+	}
+}
+
+// TestMayHoldPlaceholder: only a body rendered without "${" and changed
+// since only by Annotate with plain strings may be skipped by whoever
+// looks for Flux placeholders.
+func TestMayHoldPlaceholder(t *testing.T) {
+	cm := func(value string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "n"},
+			Data:       map[string]string{"k": value},
+		}
+	}
+	vs := &networkingv1.VirtualService{Hosts: []string{"a.example.com"}}
+	cases := []struct {
+		name string
+		make func(t *testing.T) Object
+		may  bool
+	}{
+		{"typed, plain", func(t *testing.T) Object { return mustObject(t)(FromTyped(ACK, "u", "o", cm("v"))) }, false},
+		{"typed, placeholder in a value", func(t *testing.T) Object { return mustObject(t)(FromTyped(ACK, "u", "o", cm("${secret}"))) }, true},
+		{"typed, annotated with plain strings", func(t *testing.T) Object {
+			o := mustObject(t)(FromTyped(ACK, "u", "o", cm("v")))
+			o.Annotate("k", "v")
+			return o
+		}, false},
+		{"typed, annotated with a placeholder", func(t *testing.T) Object {
+			o := mustObject(t)(FromTyped(ACK, "u", "o", cm("v")))
+			o.Annotate("k", "${x}")
+			return o
+		}, true},
+		{"typed, given another body", func(t *testing.T) Object {
+			o := mustObject(t)(FromTyped(ACK, "u", "o", cm("v")))
+			o.Body = map[string]any{"apiVersion": "v1", "kind": "ConfigMap"}
+			return o
+		}, true},
+		{"built by hand", func(*testing.T) Object { return Object{Body: map[string]any{"kind": "ConfigMap"}} }, true},
+		{"proto, plain", func(t *testing.T) Object {
+			return mustObject(t)(FromProto(ASM, "u", "o", metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}, metav1.ObjectMeta{Name: "a"}, vs, nil))
+		}, false},
+		{"proto, placeholder in the spec", func(t *testing.T) Object {
+			return mustObject(t)(FromProto(ASM, "u", "o", metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}, metav1.ObjectMeta{Name: "a"},
+				&networkingv1.VirtualService{Hosts: []string{"${host}"}}, nil))
+		}, true},
+		{"proto with extension fields", func(t *testing.T) Object {
+			return mustObject(t)(FromProto(ASM, "u", "o", metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}, metav1.ObjectMeta{Name: "a"}, vs,
+				func(spec map[string]any) error { spec["x"] = "plain"; return nil }))
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.make(t).MayHoldPlaceholder(); got != tc.may {
+				t.Errorf("MayHoldPlaceholder() = %v, want %v", got, tc.may)
+			}
+		})
+	}
+}
+
+func mustObject(t *testing.T) func(Object, error) Object {
+	return func(o Object, err error) Object {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
 	}
 }
