@@ -131,6 +131,8 @@ func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 		err  error
 	}
 	results := make([]envResult, len(envs))
+	// What the environments render alike is decoded and held once.
+	pool := object.NewPool()
 	var wg sync.WaitGroup
 	for i, env := range envs {
 		wg.Add(1)
@@ -138,7 +140,7 @@ func fromLoaded(res *load.Result, envs []string, layout bool) (*Result, error) {
 			defer wg.Done()
 			r := &results[i]
 			if rv := resolved[env]; rv != nil {
-				r.objs, r.err = RenderResolved(res.Positions, rv)
+				r.objs, r.err = RenderResolved(res.Positions, rv, pool)
 			} else {
 				r.objs, r.err = Render(res, env) // reports why it does not resolve
 			}
@@ -177,14 +179,17 @@ func Render(res *load.Result, env string) ([]object.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return RenderResolved(res.Positions, r)
+	return RenderResolved(res.Positions, r, nil)
 }
 
 // RenderResolved renders a resolved environment and checks the objects.
-func RenderResolved(ix load.Index, r *model.Resolved) ([]object.Object, error) {
+// The ACK and ASM bodies are shared through pool with the other
+// environments rendered with it; with a nil pool, every object owns its
+// body (what aimesh diff's normalisation in place needs).
+func RenderResolved(ix load.Index, r *model.Resolved, pool *object.Pool) ([]object.Object, error) {
 	var objs []object.Object
-	for _, render := range []func(*model.Resolved) ([]object.Object, error){ack.Render, asm.Render} {
-		o, err := render(r)
+	for _, render := range []func(*model.Resolved, *object.Pool) ([]object.Object, error){ack.Render, asm.Render} {
+		o, err := render(r, pool)
 		if err != nil {
 			return nil, fmt.Errorf("environment %s: %w", r.Env.Name, err)
 		}

@@ -94,8 +94,9 @@ func ssoConfig(clientSecret, cookieSecret string) *model.SSO {
 func renderTargets(t *testing.T, r *model.Resolved) []object.Object {
 	t.Helper()
 	var objs []object.Object
-	for _, render := range []func(*model.Resolved) ([]object.Object, error){ack.Render, asm.Render} {
-		o, err := render(r)
+	pool := object.NewPool() // shared bodies: Render's annotations copy on write
+	for _, render := range []func(*model.Resolved, *object.Pool) ([]object.Object, error){ack.Render, asm.Render} {
+		o, err := render(r, pool)
 		if err != nil {
 			t.Fatalf("render: %v", err)
 		}

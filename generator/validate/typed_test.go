@@ -35,11 +35,11 @@ func rendered(t *testing.T) map[string][]object.Object {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := ack.Render(r)
+		a, err := ack.Render(r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := asm.Render(r)
+		m, err := asm.Render(r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

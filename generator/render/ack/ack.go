@@ -30,10 +30,11 @@ const (
 )
 
 // Render returns the ACK objects of r. r must have passed generator/check.
-func Render(r *model.Resolved) ([]object.Object, error) {
+// The bodies are shared through pool (nil: each object owns its body).
+func Render(r *model.Resolved, pool *object.Pool) ([]object.Object, error) {
 	var out []object.Object
 	add := func(unit, origin string, v any) error {
-		o, err := object.FromTyped(object.ACK, unit, origin, v)
+		o, err := pool.FromTyped(object.ACK, unit, origin, v)
 		if err != nil {
 			return err
 		}

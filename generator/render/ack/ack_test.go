@@ -27,7 +27,7 @@ func render(t *testing.T, p *model.Platform, env string) map[string]object.Objec
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := ack.Render(r)
+	objs, err := ack.Render(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,9 +28,10 @@ const istioSystem = "istio-system"
 func Placeholder(ref model.SecretRef) string { return "${" + ref.SecretRef.Key + "}" }
 
 type renderer struct {
-	r   *model.Resolved
-	out []object.Object
-	err error
+	r    *model.Resolved
+	pool *object.Pool
+	out  []object.Object
+	err  error
 	// callers is r.CallerIndex(), built on first use.
 	callers map[string][]string
 }
@@ -43,8 +44,9 @@ func (x *renderer) callerPrincipals(sn string) []string {
 }
 
 // Render returns the ASM objects of r. r must have passed generator/check.
-func Render(r *model.Resolved) ([]object.Object, error) {
-	x := &renderer{r: r}
+// The bodies are shared through pool (nil: each object owns its body).
+func Render(r *model.Resolved, pool *object.Pool) ([]object.Object, error) {
+	x := &renderer{r: r, pool: pool}
 	x.platform()
 	x.modelRouting()
 	x.appRouting()
@@ -57,7 +59,7 @@ func (x *renderer) typed(unit, origin string, v any) {
 	if x.err != nil {
 		return
 	}
-	o, err := object.FromTyped(object.ASM, unit, origin, v)
+	o, err := x.pool.FromTyped(object.ASM, unit, origin, v)
 	if err != nil {
 		x.err = err
 		return
@@ -69,7 +71,7 @@ func (x *renderer) istio(unit, origin, apiVersion, kind, ns, name string, spec p
 	if x.err != nil {
 		return
 	}
-	o, err := object.FromProto(object.ASM, unit, origin,
+	o, err := x.pool.FromProto(object.ASM, unit, origin,
 		metav1.TypeMeta{APIVersion: apiVersion, Kind: kind},
 		metav1.ObjectMeta{Name: name, Namespace: ns}, spec, ext)
 	if err != nil {

@@ -49,11 +49,11 @@ func TestIstioVersionForms(t *testing.T) {
 	} {
 		t.Run(tc.istio, func(t *testing.T) {
 			r := resolved(t, tc.istio)
-			as, err := asm.Render(r)
+			as, err := asm.Render(r, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ac, err := ack.Render(r)
+			ac, err := ack.Render(r, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func TestIstioVersionForms(t *testing.T) {
 // DestinationRule host come from one value (C2).
 func TestModelRoutingHostIdentity(t *testing.T) {
 	r := resolved(t, "1.22")
-	as, err := asm.Render(r)
+	as, err := asm.Render(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

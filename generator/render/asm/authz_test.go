@@ -33,7 +33,7 @@ func principalsOf(t *testing.T, body map[string]any, i int) []string {
 // waypoint rule, the model gateway admitted to ModelMesh's runtime pods.
 func TestLeastPrivilege(t *testing.T) {
 	r := resolved(t, "1.22")
-	objs, err := asm.Render(r)
+	objs, err := asm.Render(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestLeastPrivilege(t *testing.T) {
 	s.Calls = []string{"style-transfer"}
 	r.Services["ai-backend"] = s
 	r.Tiers = &model.Tiers{}
-	objs, err = asm.Render(r)
+	objs, err = asm.Render(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,13 @@
 package object
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -54,6 +53,9 @@ type Object struct {
 	// literal is the Body that FromTyped or FromProto found free of
 	// Placeholder in its JSON encoding (nil when not known).
 	literal map[string]any
+	// owned is the Body when the object may change it in place (Annotate):
+	// nil for a body shared through a Pool.
+	owned map[string]any
 }
 
 // Placeholder opens a Flux post-build substitution ("${name}").
@@ -64,7 +66,7 @@ const Placeholder = "${"
 // without one and that has changed since only through Annotate, so that
 // callers looking for placeholders walk just the bodies that may hold one.
 func (o Object) MayHoldPlaceholder() bool {
-	return o.literal == nil || reflect.ValueOf(o.literal).UnsafePointer() != reflect.ValueOf(o.Body).UnsafePointer()
+	return !samePointer(o.literal, o.Body)
 }
 
 // Seal records the digest of each object's body, computed once for
@@ -166,8 +168,23 @@ func (o Object) FileName() string {
 	return strings.Join(parts, "-") + ".yaml"
 }
 
-// Annotate sets an annotation on the object.
+// Annotate sets an annotation on the object. A body the object does not
+// own (one a Pool shares between environments) is copied first along the
+// path to the annotations: the top-level map, metadata and annotations;
+// the rest stays shared.
 func (o *Object) Annotate(k, v string) {
+	if !samePointer(o.owned, o.Body) {
+		top := maps.Clone(o.Body)
+		md := maps.Clone(top["metadata"].(map[string]any))
+		if ann, ok := md["annotations"].(map[string]any); ok {
+			md["annotations"] = maps.Clone(ann)
+		}
+		top["metadata"] = md
+		if samePointer(o.literal, o.Body) {
+			o.literal = top
+		}
+		o.Body, o.owned = top, top
+	}
 	md := o.Body["metadata"].(map[string]any)
 	ann, _ := md["annotations"].(map[string]any)
 	if ann == nil {
@@ -180,32 +197,15 @@ func (o *Object) Annotate(k, v string) {
 	}
 }
 
+func samePointer(a, b map[string]any) bool {
+	return a != nil && reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // FromTyped converts a typed Kubernetes value (k8s.io/api struct or a local
-// typed struct with TypeMeta and ObjectMeta) into an object.
+// typed struct with TypeMeta and ObjectMeta) into an object, with a body of
+// its own: FromTyped is Pool.FromTyped without a pool.
 func FromTyped(target Target, unit, origin string, v any) (Object, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return Object{}, err
-	}
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		return Object{}, err
-	}
-	normalize(body)
-	o := Object{Target: target, Unit: unit, Origin: origin, Body: body}
-	if !bytes.Contains(b, []byte(Placeholder)) {
-		o.literal = body
-	}
-	if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
-		return Object{}, fmt.Errorf("object from %s lacks apiVersion, kind or name", origin)
-	}
-	if t, ok := v.(runtime.Object); ok {
-		if o.typedSum, err = unannotatedDigest(body); err != nil {
-			return Object{}, err
-		}
-		o.typed = t
-	}
-	return o, nil
+	return (*Pool)(nil).FromTyped(target, unit, origin, v)
 }
 
 // Must panics on error; for renderers whose inputs are typed and always marshal.
@@ -216,37 +216,10 @@ func Must(o Object, err error) Object {
 	return o
 }
 
-// FromProto builds an Istio object whose spec is an istio.io/api message.
-// The spec is marshalled with protojson (field names in lowerCamelCase, as
-// the Istio CRDs expect) and re-read as a map so the output is byte-stable.
-// ext, when not nil, is called with the spec map to add ASM extension
-// fields from their own typed structs.
+// FromProto builds an Istio object whose spec is an istio.io/api message:
+// Pool.FromProto without a pool.
 func FromProto(target Target, unit, origin string, tm metav1.TypeMeta, om metav1.ObjectMeta, spec proto.Message, ext func(spec map[string]any) error) (Object, error) {
-	sb, err := protojson.Marshal(spec)
-	if err != nil {
-		return Object{}, fmt.Errorf("%s %s: %w", tm.Kind, om.Name, err)
-	}
-	var specMap map[string]any
-	if err := json.Unmarshal(sb, &specMap); err != nil {
-		return Object{}, err
-	}
-	if ext != nil {
-		if err := ext(specMap); err != nil {
-			return Object{}, fmt.Errorf("%s %s: %w", tm.Kind, om.Name, err)
-		}
-	}
-	o, err := FromTyped(target, unit, origin, struct {
-		metav1.TypeMeta   `json:",inline"`
-		metav1.ObjectMeta `json:"metadata"`
-	}{tm, om})
-	if err != nil {
-		return Object{}, err
-	}
-	o.Body["spec"] = specMap
-	if ext != nil || bytes.Contains(sb, []byte(Placeholder)) {
-		o.literal = nil
-	}
-	return o, nil
+	return (*Pool)(nil).FromProto(target, unit, origin, tm, om, spec, ext)
 }
 
 // ToMap converts a typed value into a JSON map (for ASM extension fields).

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 
 	networkingv1 "istio.io/api/networking/v1"
@@ -264,5 +265,70 @@ func mustObject(t *testing.T) func(Object, error) Object {
 			t.Fatal(err)
 		}
 		return o
+	}
+}
+
+// TestPoolSharesUntilAnnotated: objects that encode alike share one body
+// through a pool, and Annotate gives the annotated object maps of its own
+// on the path to its annotations only.
+func TestPoolSharesUntilAnnotated(t *testing.T) {
+	cm := func() *corev1.ConfigMap {
+		return &corev1.ConfigMap{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "n", Annotations: map[string]string{"kept": "yes"}},
+			Data:       map[string]string{"k": "v"},
+		}
+	}
+	same := func(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+	pool := NewPool()
+	a := mustObject(t)(pool.FromTyped(ACK, "u", "dev", cm()))
+	b := mustObject(t)(pool.FromTyped(ACK, "u", "prod", cm()))
+	if !same(a.Body, b.Body) {
+		t.Fatal("two equal objects of one pool do not share their body")
+	}
+	if alone := mustObject(t)(FromTyped(ACK, "u", "dev", cm())); same(alone.Body, a.Body) {
+		t.Fatal("an object without a pool shares a body")
+	}
+	a.Annotate("wave", "1")
+	b.Annotate("wave", "2")
+	b.Annotate("other", "x")
+	c := mustObject(t)(pool.FromTyped(ACK, "u", "staging", cm()))
+	ann := func(o Object) map[string]any {
+		return o.Body["metadata"].(map[string]any)["annotations"].(map[string]any)
+	}
+	if got := ann(a); len(got) != 2 || got["wave"] != "1" || got["kept"] != "yes" {
+		t.Errorf("a's annotations = %v", got)
+	}
+	if got := ann(b); len(got) != 3 || got["wave"] != "2" || got["other"] != "x" {
+		t.Errorf("b's annotations = %v", got)
+	}
+	if got := ann(c); len(got) != 1 {
+		t.Errorf("the pooled body was changed: %v", got)
+	}
+	if !same(a.Body["data"], c.Body["data"]) || !same(b.Body["data"], c.Body["data"]) {
+		t.Error("Annotate copied more than the path to the annotations")
+	}
+	// An Istio spec is shared unless an extension writes into it.
+	vs := &networkingv1.VirtualService{Hosts: []string{"a.example.com"}}
+	tm, om := metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}, metav1.ObjectMeta{Name: "a", Namespace: "n"}
+	p1 := mustObject(t)(pool.FromProto(ASM, "u", "dev", tm, om, vs, nil))
+	p2 := mustObject(t)(pool.FromProto(ASM, "u", "prod", tm, om, vs, nil))
+	if !same(p1.Body["spec"], p2.Body["spec"]) || same(p1.Body, p2.Body) {
+		t.Error("FromProto: the spec should be shared and the top-level map not")
+	}
+	ext := func(spec map[string]any) error { spec["x"] = "y"; return nil }
+	e1 := mustObject(t)(pool.FromProto(ASM, "u", "dev", tm, om, vs, ext))
+	if same(e1.Body["spec"], p1.Body["spec"]) || p1.Body["spec"].(map[string]any)["x"] != nil {
+		t.Error("FromProto with an extension wrote into the shared spec")
+	}
+	// A pooled object still gives its typed value once sealed.
+	d := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: metav1.ObjectMeta{Name: "d"}}
+	objs := []Object{mustObject(t)(pool.FromTyped(ACK, "u", "dev", d)), mustObject(t)(pool.FromTyped(ACK, "u", "prod", d.DeepCopy()))}
+	objs[1].Annotate("wave", "1")
+	if err := Seal(objs); err != nil {
+		t.Fatal(err)
+	}
+	if objs[0].Typed() == nil || objs[1].Typed() == nil {
+		t.Error("a pooled object lost its typed value")
 	}
 }
