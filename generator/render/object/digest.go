@@ -54,6 +54,48 @@ func unannotatedDigest(body map[string]any) ([sha256.Size]byte, error) {
 	return digest(top)
 }
 
+// sealDigests is digestSize and unannotatedDigest of body in one walk:
+// the encoding of the body without its annotations is the body's encoding
+// with metadata's entry count one less and the annotations entry cut out,
+// hashed piecewise (TestSealDigests keeps both equal to the separate
+// functions).
+func sealDigests(body map[string]any) (sum, unannotated [sha256.Size]byte, size int, err error) {
+	md, _ := body["metadata"].(map[string]any)
+	if _, annotated := md["annotations"]; !annotated {
+		sum, size, err = digestSize(body)
+		return sum, sum, size, err
+	}
+	d := digesters.Get().(*digester)
+	defer digesters.Put(d)
+	d.buf = d.buf[:0]
+	var header, entries, cut, cutEnd int // positions in d.buf
+	err = d.mapping(body, 0, func(k string) error {
+		if k != "metadata" {
+			return d.value(body[k], 1)
+		}
+		header = len(d.buf)
+		return d.mapping(md, 1, func(k string) error {
+			if k == "annotations" {
+				cut = len(d.buf) - len(k) - 1 - uvarintLen(len(k))
+				defer func() { cutEnd = len(d.buf) }()
+			}
+			return d.value(md[k], 2)
+		}, func() { entries = len(d.buf) })
+	}, nil)
+	if err != nil {
+		return sum, unannotated, 0, err
+	}
+	h := sha256.New()
+	h.Write(d.buf[:header])
+	h.Write(binary.AppendUvarint([]byte{tagMap}, uint64(len(md)-1)))
+	h.Write(d.buf[entries:cut])
+	h.Write(d.buf[cutEnd:])
+	h.Sum(unannotated[:0])
+	return sha256.Sum256(d.buf), unannotated, len(d.buf), nil
+}
+
+func uvarintLen(n int) int { return len(binary.AppendUvarint(nil, uint64(n))) }
+
 var digesters = sync.Pool{New: func() any { return &digester{} }}
 
 type digester struct {
@@ -118,29 +160,40 @@ func (d *digester) value(v any, depth int) error {
 			}
 		}
 	case map[string]any:
-		d.buf = append(d.buf, tagMap)
-		d.buf = binary.AppendUvarint(d.buf, uint64(len(x)))
-		for len(d.keys) <= depth {
-			d.keys = append(d.keys, nil)
-		}
-		keys := d.keys[depth][:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		d.keys[depth] = keys
-		for _, k := range keys {
-			d.str(tagString, k)
-			if err := d.value(x[k], depth+1); err != nil {
-				return err
-			}
-		}
+		return d.mapping(x, depth, func(k string) error { return d.value(x[k], depth+1) }, nil)
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
 			return err
 		}
 		d.str(tagOther, string(b))
+	}
+	return nil
+}
+
+// mapping encodes a map: its tag and length (after which header, when
+// not nil, is called), then each key in sorted order followed by what
+// value writes for it.
+func (d *digester) mapping(x map[string]any, depth int, value func(k string) error, header func()) error {
+	d.buf = append(d.buf, tagMap)
+	d.buf = binary.AppendUvarint(d.buf, uint64(len(x)))
+	if header != nil {
+		header()
+	}
+	for len(d.keys) <= depth {
+		d.keys = append(d.keys, nil)
+	}
+	keys := d.keys[depth][:0]
+	for k := range x {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	d.keys[depth] = keys
+	for _, k := range keys {
+		d.str(tagString, k)
+		if err := value(k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

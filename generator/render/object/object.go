@@ -74,22 +74,22 @@ func (o Object) MayHoldPlaceholder() bool {
 // object given another Body map is no longer sealed.
 func Seal(objs []Object) error {
 	for i := range objs {
-		sum, size, err := digestSize(objs[i].Body)
-		if err != nil {
-			return fmt.Errorf("%s (from %s): %w", objs[i].ID(), objs[i].Origin, err)
+		o := &objs[i]
+		var sum, unannotated [sha256.Size]byte
+		var size int
+		var err error
+		if o.typed != nil {
+			sum, unannotated, size, err = sealDigests(o.Body)
+		} else {
+			sum, size, err = digestSize(o.Body)
 		}
-		objs[i].sum, objs[i].size, objs[i].sealed = sum, size, objs[i].Body
-		objs[i].typedSealed = false
-		if objs[i].typed != nil {
-			now := sum // a body without annotations is its own unannotated body
-			md, _ := objs[i].Body["metadata"].(map[string]any)
-			if _, annotated := md["annotations"]; annotated {
-				now, err = unannotatedDigest(objs[i].Body)
-			}
-			objs[i].typedSealed = err == nil && now == objs[i].typedSum
-			if !objs[i].typedSealed {
-				objs[i].typed = nil
-			}
+		if err != nil {
+			return fmt.Errorf("%s (from %s): %w", o.ID(), o.Origin, err)
+		}
+		o.sum, o.size, o.sealed = sum, size, o.Body
+		o.typedSealed = o.typed != nil && unannotated == o.typedSum
+		if !o.typedSealed {
+			o.typed = nil
 		}
 	}
 	return nil

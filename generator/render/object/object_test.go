@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	networkingv1 "istio.io/api/networking/v1"
@@ -330,5 +331,51 @@ func TestPoolSharesUntilAnnotated(t *testing.T) {
 	}
 	if objs[0].Typed() == nil || objs[1].Typed() == nil {
 		t.Error("a pooled object lost its typed value")
+	}
+}
+
+// TestSealDigests: the one-walk digests equal digestSize and
+// unannotatedDigest, whatever the metadata looks like.
+func TestSealDigests(t *testing.T) {
+	var deployment map[string]any
+	if err := json.Unmarshal([]byte(deploymentJSON), &deployment); err != nil {
+		t.Fatal(err)
+	}
+	with := func(md any) map[string]any {
+		b := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"k": "v"}}
+		if md != nil {
+			b["metadata"] = md
+		}
+		return b
+	}
+	long := map[string]any{}
+	for i := range 200 {
+		long[strings.Repeat("k", i)] = strings.Repeat("v", 300*i)
+	}
+	bodies := []map[string]any{
+		deployment,
+		with(nil),
+		with("not a map"),
+		with(map[string]any{"name": "a"}),
+		with(map[string]any{"name": "a", "annotations": map[string]any{"x": "y"}}),
+		with(map[string]any{"name": "a", "annotations": nil}),
+		with(map[string]any{"annotations": map[string]any{}}),
+		with(map[string]any{"name": "a", "namespace": "n", "labels": map[string]any{"a": "b"}, "annotations": long}),
+		with(map[string]any{"annotations": "a string", "zz": []any{1.0, "x", nil}}),
+		{"metadata": map[string]any{"annotations": map[string]any{"a": "b"}}},
+	}
+	for i, b := range bodies {
+		sum, unannotated, size, err := sealDigests(b)
+		if err != nil {
+			t.Fatalf("body %d: %v", i, err)
+		}
+		wantSum, wantSize, _ := digestSize(b)
+		wantUnannotated, _ := unannotatedDigest(b)
+		if sum != wantSum || size != wantSize || unannotated != wantUnannotated {
+			t.Errorf("body %d: sealDigests differs from digestSize and unannotatedDigest", i)
+		}
+	}
+	if _, _, _, err := sealDigests(with(map[string]any{"annotations": map[string]any{"x": math.Inf(1)}})); err == nil {
+		t.Error("an infinite number was digested")
 	}
 }
