@@ -317,6 +317,10 @@ func TestPoolSharesUntilAnnotated(t *testing.T) {
 	if !same(p1.Body["spec"], p2.Body["spec"]) || same(p1.Body, p2.Body) {
 		t.Error("FromProto: the spec should be shared and the top-level map not")
 	}
+	p1.Annotate("wave", "1")
+	if md := p2.Body["metadata"].(map[string]any); md["annotations"] != nil {
+		t.Errorf("annotating one Istio object annotated another: %v", md)
+	}
 	ext := func(spec map[string]any) error { spec["x"] = "y"; return nil }
 	e1 := mustObject(t)(pool.FromProto(ASM, "u", "dev", tm, om, vs, ext))
 	if same(e1.Body["spec"], p1.Body["spec"]) || p1.Body["spec"].(map[string]any)["x"] != nil {

@@ -141,7 +141,12 @@ func (p *Pool) FromProto(target Target, unit, origin string, tm metav1.TypeMeta,
 		top[k] = v
 	}
 	top["spec"] = specMap
-	o.Body, o.owned, o.literal = top, top, nil
+	// The top-level map is the object's own, but its metadata is shared
+	// like any pooled body: Annotate must copy it first.
+	o.Body, o.owned, o.literal = top, nil, nil
+	if p == nil {
+		o.owned = top
+	}
 	if literal {
 		o.literal = top
 	}
