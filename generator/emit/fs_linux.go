@@ -33,6 +33,43 @@ func syncFS(out string, dirs []string) error {
 	return nil
 }
 
+// makeDir creates the directory d, whose parent exists.
+func makeDir(d string) error {
+	if err := unix.Mkdir(d, 0o755); err != nil {
+		return &os.PathError{Op: "mkdir", Path: d, Err: err}
+	}
+	return nil
+}
+
+// createFile creates the file f, which must not exist, with data. It
+// calls open, write and close directly: os.WriteFile also registers the
+// file with Go's poller and queries its flags, four more system calls per
+// file, which cost more than the write itself over a few hundred files.
+func createFile(f string, data []byte) error {
+	fd, err := unix.Open(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	for errors.Is(err, unix.EINTR) {
+		fd, err = unix.Open(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	}
+	if err != nil {
+		return &os.PathError{Op: "open", Path: f, Err: err}
+	}
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			unix.Close(fd)
+			return &os.PathError{Op: "write", Path: f, Err: err}
+		}
+		data = data[n:]
+	}
+	if err := unix.Close(fd); err != nil {
+		return &os.PathError{Op: "close", Path: f, Err: err}
+	}
+	return nil
+}
+
 // lockFile takes an exclusive, non-blocking flock on f.
 func lockFile(f *os.File) (bool, error) {
 	err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)

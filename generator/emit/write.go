@@ -221,16 +221,26 @@ func writeTree(dir string, t Tree, manifest []byte) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return err
 	}
+	// dir is new, so every directory and file below it is created here:
+	// no stat, no MkdirAll, and a file that exists is an error.
 	made := map[string]bool{dir: true}
+	var mkdir func(d string) error
+	mkdir = func(d string) error {
+		if made[d] {
+			return nil
+		}
+		if err := mkdir(filepath.Dir(d)); err != nil {
+			return err
+		}
+		made[d] = true
+		return makeDir(d)
+	}
 	write := func(rel string, data []byte) error {
 		f := filepath.Join(dir, filepath.FromSlash(rel))
-		if d := filepath.Dir(f); !made[d] {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-			made[d] = true
+		if err := mkdir(filepath.Dir(f)); err != nil {
+			return err
 		}
-		return os.WriteFile(f, data, 0o644)
+		return createFile(f, data)
 	}
 	for _, p := range t.Paths() {
 		if err := write(p, t[p]); err != nil {

@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -126,5 +127,50 @@ func TestTreeSetRefusesCollisions(t *testing.T) {
 	}
 	if err := tr.Set("a", nil); err == nil {
 		t.Fatal("second Set of the same path succeeded")
+	}
+}
+
+// TestWriteTreeCreatesOnly: a tree is written into a directory of its
+// own, creating every directory and file; a file that is already there,
+// or a symbolic link in its place, is an error, never written through.
+func TestWriteTreeCreatesOnly(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	tr := Tree{"prod/ack/apps/shard-000/resources.yaml": big, "prod/ack/apps/shard-000/kustomization.yaml": []byte("k"),
+		"prod/ack/platform/kustomization.yaml": []byte(""), "prod/gitops/kustomization.yaml": []byte("g")}
+	dir := filepath.Join(t.TempDir(), "new")
+	if err := writeTree(dir, tr, []byte("manifest")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range tr {
+		got, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %d bytes (%v), want %d", p, len(got), err, len(want))
+		}
+		if fi, err := os.Stat(filepath.Join(dir, p)); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v (%v)", p, fi.Mode(), err)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, ManifestName)); string(got) != "manifest" {
+		t.Errorf("manifest = %q", got)
+	}
+	if err := writeTree(dir, tr, nil); err == nil {
+		t.Error("writeTree wrote into a directory that exists")
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "f.yaml")
+	if err := os.Symlink(victim, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := createFile(f, []byte("x")); err == nil {
+		t.Error("createFile wrote through a symbolic link")
+	}
+	if err := createFile(victim, []byte("x")); err == nil {
+		t.Error("createFile overwrote a file")
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "keep" {
+		t.Errorf("victim = %q", got)
 	}
 }
