@@ -2,6 +2,7 @@ package check
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -292,3 +293,105 @@ var WaypointNameFree = rule(Rule{
 		}
 	},
 })
+
+// dataPlanePorts are the ports Istio's data plane listens on inside an
+// application pod, by mesh mode (istio.io "Application Requirements",
+// ports used by Istio; "Ztunnel traffic redirection" for ambient, where
+// ztunnel opens its listeners in the pod's network namespace).
+var dataPlanePorts = map[string]map[int32]string{
+	"sidecar": {
+		15000: "Envoy's admin port", 15001: "Envoy's outbound capture", 15004: "the istio-proxy debug port",
+		15006: "Envoy's inbound capture", 15008: "the HBONE mTLS tunnel", 15009: "the HBONE port of secure networks",
+		15020: "the merged Prometheus metrics", 15021: "the proxy's health checks", 15053: "the DNS proxy",
+		15090: "Envoy's Prometheus metrics",
+	},
+	"ambient": {
+		15001: "ztunnel's outbound capture", 15006: "ztunnel's plain-text inbound capture",
+		15008: "ztunnel's inbound HBONE tunnel", 15053: "ztunnel's DNS capture",
+	},
+}
+
+// gatewayProxyPorts are the ports an Istio gateway's own Envoy listens on
+// besides the ports of its Gateway.
+var gatewayProxyPorts = map[int32]string{
+	15000: "Envoy's admin port", 15020: "the merged Prometheus metrics", 15021: "the gateway's health checks (its Service's status-port)",
+	15090: "Envoy's Prometheus metrics",
+}
+
+var DataPlanePortsFree = rule(Rule{
+	ID: "AM0808", Name: "data-plane-ports-free", Family: "mesh", Scope: OnEnvironment,
+	Prevents: "an application or a gateway port that Istio's own proxy already listens on in the same pod (15001, 15006, 15008 and 15053 under ambient's ztunnel; 15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053 and 15090 under a sidecar; 15000, 15020, 15021 and 15090 in a gateway): the listener cannot bind, or the mesh's own traffic reaches the application",
+	platform: func(c *Ctx, p *model.Platform) {
+		reserved := dataPlanePorts[p.Mesh.Mode]
+		check := func(path string, port int32, what, consequence string) {
+			if use, ok := reserved[port]; ok {
+				c.Report(path, "choose a port outside the ones Istio's data plane uses in a pod: "+portList(reserved),
+					"%s %d is %s in every %s pod: %s", what, port, use, p.Mesh.Mode, consequence)
+			}
+		}
+		const probed = "the kubelet would probe the proxy, not the application"
+		for _, sn := range model.SortedKeys(p.Services) {
+			s := p.Services[sn]
+			check(model.Path("services", sn, "port"), s.Port, "port", "the application and the proxy would both listen on it")
+			for _, pod := range s.Pods() {
+				for _, pr := range []struct {
+					name  string
+					probe *model.Probe
+				}{{"readiness", pod.Probes.Readiness}, {"liveness", pod.Probes.Liveness}, {"startup", pod.Probes.Startup}} {
+					if pr.probe == nil {
+						continue
+					}
+					at := pod.Origin + ".probes." + pr.name
+					switch {
+					case pr.probe.HTTP != nil && pr.probe.HTTP.Port != 0:
+						check(at+".http.port", pr.probe.HTTP.Port, "the "+pr.name+" probe's port", probed)
+					case pr.probe.GRPC != nil && pr.probe.GRPC.Port != 0:
+						check(at+".grpc.port", pr.probe.GRPC.Port, "the "+pr.name+" probe's port", probed)
+					case pr.probe.TCP != nil && pr.probe.TCP.Port != 0:
+						check(at+".tcp.port", pr.probe.TCP.Port, "the "+pr.name+" probe's port", probed)
+					}
+				}
+			}
+		}
+		for _, gn := range model.SortedKeys(p.Gateways) {
+			for i, gp := range p.Gateways[gn].Ports {
+				if use, ok := gatewayProxyPorts[gp.Port]; ok {
+					c.Report(model.Path("gateways", gn, "ports", i, "port"), "choose a port outside the ones the gateway's own proxy uses: "+portList(gatewayProxyPorts),
+						"gateway port %d is %s: the gateway's Envoy already listens on it", gp.Port, use)
+				}
+			}
+		}
+	},
+})
+
+var ProxyUIDReserved = rule(Rule{
+	ID: "AM0809", Name: "proxy-uid-reserved", Family: "mesh", Scope: OnEnvironment,
+	Prevents: "an application that leaves the mesh unnoticed: under a sidecar, istio-iptables lets every packet of UID 1337 (istio-proxy's) bypass the proxy, so a container running as 1337 talks past mTLS and the authorization policies",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.Mesh.Mode != "sidecar" {
+			return
+		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				if pod.RunAsUser != nil && *pod.RunAsUser == 1337 {
+					c.Report(pod.Origin+".runAsUser", "run the container as another user: 1337 is the sidecar's",
+						"Deployment %s runs as UID 1337, the sidecar's: its traffic bypasses the proxy (no mTLS, no authorization policy)", pod.Deployment)
+				}
+			}
+		}
+	},
+})
+
+// portList spells the ports of m in ascending order.
+func portList(m map[int32]string) string {
+	ports := make([]int, 0, len(m))
+	for p := range m {
+		ports = append(ports, int(p))
+	}
+	slices.Sort(ports)
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ", ")
+}
