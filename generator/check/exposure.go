@@ -32,13 +32,22 @@ var GatewayPortsUnique = rule(Rule{
 
 var ModelGatewayNotPublic = rule(Rule{
 	ID: "AM0402", Name: "model-gateway-not-public", Family: "exposure", Scope: OnEnvironment,
-	Prevents: "the model API on the internet: the model gateway is a LoadBalancer only when marked public: true (also through environment overrides)",
+	Prevents: "the model API outside the cluster: the model gateway is a LoadBalancer, or a NodePort on every node's address, only when marked public: true (also through environment overrides)",
 	platform: func(c *Ctx, p *model.Platform) {
 		ms := p.ModelServing
-		if gw, ok := p.Gateways[ms.Gateway]; ok && gw.ServiceType == "LoadBalancer" && !gw.Public {
+		gw, ok := p.Gateways[ms.Gateway]
+		if !ok || gw.Public {
+			return
+		}
+		switch gw.ServiceType {
+		case "LoadBalancer":
 			c.Report(model.Path("gateways", ms.Gateway, "serviceType"),
 				"use serviceType: \"ClusterIP\", or set public: true if models are meant to be reachable from outside",
 				"model gateway %q would be exposed on a LoadBalancer but is not marked public", ms.Gateway)
+		case "NodePort":
+			c.Report(model.Path("gateways", ms.Gateway, "serviceType"),
+				"use serviceType: \"ClusterIP\", or set public: true if models are meant to be reachable from outside",
+				"model gateway %q would be exposed on a port of every node's address but is not marked public", ms.Gateway)
 		}
 	},
 })
