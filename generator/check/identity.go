@@ -248,3 +248,21 @@ var GitOpsNamespaceOutside = rule(Rule{
 		}
 	},
 })
+
+var FluxRepoURLScheme = rule(Rule{
+	ID: "AM1010", Name: "flux-repo-url-scheme", Family: "identity", Scope: OnPlatform,
+	Prevents: "a Flux GitRepository the API server rejects: Flux takes http, https and ssh URLs only, while Argo CD also takes the scp-like git@host:path form",
+	platform: func(c *Ctx, p *model.Platform) {
+		g := p.GitOps
+		if g == nil || !g.UsesFlux() || !strings.HasPrefix(g.RepoURL, "git@") {
+			return
+		}
+		host, path, ok := strings.Cut(strings.TrimPrefix(g.RepoURL, "git@"), ":")
+		hint := "write the URL as ssh://git@<host>/<path>"
+		if ok && host != "" && path != "" {
+			hint = "write it as ssh://git@" + host + "/" + strings.TrimPrefix(path, "/")
+		}
+		c.Report("gitops.repoURL", hint,
+			"Flux's GitRepository takes only http://, https:// and ssh:// URLs, not the scp-like form %q", g.RepoURL)
+	},
+})
