@@ -319,7 +319,7 @@ var gatewayProxyPorts = map[int32]string{
 }
 
 var DataPlanePortsFree = rule(Rule{
-	ID: "AM0808", Name: "data-plane-ports-free", Family: "mesh", Scope: OnEnvironment,
+	ID: "AM0808", Name: "data-plane-ports-free", Family: "mesh", Scope: OnPlatform,
 	Prevents: "an application or a gateway port that Istio's own proxy already listens on in the same pod (15001, 15006, 15008 and 15053 under ambient's ztunnel; 15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053 and 15090 under a sidecar; 15000, 15020, 15021 and 15090 in a gateway): the listener cannot bind, or the mesh's own traffic reaches the application",
 	platform: func(c *Ctx, p *model.Platform) {
 		reserved := dataPlanePorts[p.Mesh.Mode]
@@ -329,28 +329,38 @@ var DataPlanePortsFree = rule(Rule{
 					"%s %d is %s in every %s pod: %s", what, port, use, p.Mesh.Mode, consequence)
 			}
 		}
-		const probed = "the kubelet would probe the proxy, not the application"
+		// Probe ports where the CUE sets them (a derived probe uses the
+		// service's port, checked above it).
+		probes := func(path string, w model.Workload) {
+			if w.Probes == nil {
+				return
+			}
+			for _, pr := range []struct {
+				name  string
+				probe *model.Probe
+			}{{"readiness", w.Probes.Readiness}, {"liveness", w.Probes.Liveness}, {"startup", w.Probes.Startup}} {
+				if pr.probe == nil {
+					continue
+				}
+				at, what := path+".probes."+pr.name, "the "+pr.name+" probe's port"
+				const probed = "the kubelet would probe the proxy, not the application"
+				if h := pr.probe.HTTP; h != nil && h.Port != 0 {
+					check(at+".http.port", h.Port, what, probed)
+				}
+				if g := pr.probe.GRPC; g != nil && g.Port != 0 {
+					check(at+".grpc.port", g.Port, what, probed)
+				}
+				if t := pr.probe.TCP; t != nil && t.Port != 0 {
+					check(at+".tcp.port", t.Port, what, probed)
+				}
+			}
+		}
 		for _, sn := range model.SortedKeys(p.Services) {
 			s := p.Services[sn]
 			check(model.Path("services", sn, "port"), s.Port, "port", "the application and the proxy would both listen on it")
-			for _, pod := range s.Pods() {
-				for _, pr := range []struct {
-					name  string
-					probe *model.Probe
-				}{{"readiness", pod.Probes.Readiness}, {"liveness", pod.Probes.Liveness}, {"startup", pod.Probes.Startup}} {
-					if pr.probe == nil {
-						continue
-					}
-					at := pod.Origin + ".probes." + pr.name
-					switch {
-					case pr.probe.HTTP != nil && pr.probe.HTTP.Port != 0:
-						check(at+".http.port", pr.probe.HTTP.Port, "the "+pr.name+" probe's port", probed)
-					case pr.probe.GRPC != nil && pr.probe.GRPC.Port != 0:
-						check(at+".grpc.port", pr.probe.GRPC.Port, "the "+pr.name+" probe's port", probed)
-					case pr.probe.TCP != nil && pr.probe.TCP.Port != 0:
-						check(at+".tcp.port", pr.probe.TCP.Port, "the "+pr.name+" probe's port", probed)
-					}
-				}
+			probes(model.Path("services", sn), s.Workload)
+			for _, vn := range model.SortedKeys(s.Variants) {
+				probes(model.Path("services", sn, "variants", vn), s.Variants[vn].Workload)
 			}
 		}
 		for _, gn := range model.SortedKeys(p.Gateways) {
@@ -365,18 +375,23 @@ var DataPlanePortsFree = rule(Rule{
 })
 
 var ProxyUIDReserved = rule(Rule{
-	ID: "AM0809", Name: "proxy-uid-reserved", Family: "mesh", Scope: OnEnvironment,
+	ID: "AM0809", Name: "proxy-uid-reserved", Family: "mesh", Scope: OnPlatform,
 	Prevents: "an application that leaves the mesh unnoticed: under a sidecar, istio-iptables lets every packet of UID 1337 (istio-proxy's) bypass the proxy, so a container running as 1337 talks past mTLS and the authorization policies",
 	platform: func(c *Ctx, p *model.Platform) {
 		if p.Mesh.Mode != "sidecar" {
 			return
 		}
+		check := func(path, deployments string, w model.Workload) {
+			if w.RunAsUser != nil && *w.RunAsUser == 1337 {
+				c.Report(path+".runAsUser", "run the container as another user: 1337 is the sidecar's",
+					"%s run as UID 1337, the sidecar's: their traffic bypasses the proxy (no mTLS, no authorization policy)", deployments)
+			}
+		}
 		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				if pod.RunAsUser != nil && *pod.RunAsUser == 1337 {
-					c.Report(pod.Origin+".runAsUser", "run the container as another user: 1337 is the sidecar's",
-						"Deployment %s runs as UID 1337, the sidecar's: its traffic bypasses the proxy (no mTLS, no authorization policy)", pod.Deployment)
-				}
+			s := p.Services[sn]
+			check(model.Path("services", sn), "the pods of service "+strconv.Quote(sn), s.Workload)
+			for _, vn := range model.SortedKeys(s.Variants) {
+				check(model.Path("services", sn, "variants", vn), "the pods of Deployment "+s.DeploymentName(s.Variants[vn]), s.Variants[vn].Workload)
 			}
 		}
 	},
