@@ -425,6 +425,7 @@ func fromCUE(err error, s *setup) diag.List {
 	out = nil
 	for _, d := range placed {
 		s.placeWritten(&d)
+		s.placeMissing(&d)
 		key := append([]string{d.Path, d.Message}, d.Pos.String())
 		for _, p := range d.AlsoSet {
 			key = append(key, p.String())
@@ -533,6 +534,31 @@ func otherErrorAt(l diag.List, i int, skip func(diag.Diagnostic) bool) bool {
 		}
 	}
 	return false
+}
+
+// placeMissing points a field that the schema requires and no file of
+// the platform sets at the embedding of schemas.#Platform, where the
+// requirement comes from: CUE cites the package clause of some file for
+// a missing top-level field (or the fields of a missing block), which
+// says nothing about what to do.
+func (s *setup) placeMissing(d *diag.Diagnostic) {
+	if !strings.Contains(d.Message, "incomplete value") || d.Path == "" || !s.embed.IsValid() {
+		return
+	}
+	if len(s.written.at(d.Path, s.root)) > 0 {
+		return // written, but not concrete: "give the field a concrete value"
+	}
+	if d.Pos.IsValid() && s.isUser(d.Pos) && s.written.pathAt(s.root, d.Pos) != "" || s.written.writesWithin(d.Path) {
+		// A block the field belongs in is written: CUE cites it, or the
+		// position index finds it.
+		d.Hint = "the schema requires " + d.Path + ", and the block it belongs in does not set it: add it there"
+		return
+	}
+	if d.Pos.IsValid() && !s.isUser(d.Pos) {
+		d.Also = append([]diag.Pos{d.Pos}, d.Also...) // the schema's constraint
+	}
+	d.Pos = s.embed
+	d.Hint = "the schema embedded here requires " + d.Path + ", and no file of the platform sets it: add it"
 }
 
 // placeWritten points d at the value the user wrote at d's path when CUE

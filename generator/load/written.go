@@ -61,11 +61,34 @@ func (w *writtenIndex) at(path, root string) []written {
 	}
 	var out []written
 	for _, f := range found {
+		if f.block {
+			continue // a block of fields is not a value
+		}
 		if p := diag.FromToken(root, f.value); p.IsValid() {
 			out = append(out, written{value: p, label: diag.FromToken(root, f.label)})
 		}
 	}
 	return out
+}
+
+// writesWithin reports whether the platform's files write path or a
+// struct it belongs in (any of its ancestors but the root).
+func (w *writtenIndex) writesWithin(path string) bool {
+	sels, ok := selectors(path)
+	if !ok {
+		return true // unknown: leave the position alone
+	}
+	w.once.Do(w.parse)
+	for n := len(sels); n > 0; n-- {
+		var found []writtenAt
+		for _, f := range w.files {
+			writtenIn(f.Decls, sels[:n], &found)
+		}
+		if len(found) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // written is a value written at a path: its position, and that of its
@@ -75,7 +98,12 @@ type written struct{ value, label diag.Pos }
 // is reports whether p is the position of w's value or label.
 func (w written) is(p diag.Pos) bool { return p == w.value || p == w.label }
 
-type writtenAt struct{ label, value token.Pos }
+// writtenAt is a field written at a path: block says its value is a
+// struct literal (fields, not a value).
+type writtenAt struct {
+	label, value token.Pos
+	block        bool
+}
 
 // selector is a field label, or a list index when index >= 0.
 type selector struct {
@@ -166,9 +194,8 @@ func writtenIn(decls []ast.Decl, sels []selector, found *[]writtenAt) {
 // label) writes at sels: x itself when sels is empty.
 func writtenValue(label token.Pos, x ast.Expr, sels []selector, found *[]writtenAt) {
 	if len(sels) == 0 {
-		if _, isStruct := x.(*ast.StructLit); !isStruct {
-			*found = append(*found, writtenAt{label: label, value: x.Pos()})
-		}
+		_, isStruct := x.(*ast.StructLit)
+		*found = append(*found, writtenAt{label: label, value: x.Pos(), block: isStruct})
 		return
 	}
 	switch x := x.(type) {
