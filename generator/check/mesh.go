@@ -329,40 +329,26 @@ var DataPlanePortsFree = rule(Rule{
 					"%s %d is %s in every %s pod: %s", what, port, use, p.Mesh.Mode, consequence)
 			}
 		}
+		for _, sn := range model.SortedKeys(p.Services) {
+			check(model.Path("services", sn, "port"), p.Services[sn].Port, "port", "the application and the proxy would both listen on it")
+		}
 		// Probe ports where the CUE sets them (a derived probe uses the
-		// service's port, checked above it).
-		probes := func(path string, w model.Workload) {
-			if w.Probes == nil {
-				return
-			}
-			for _, pr := range []struct {
-				name  string
-				probe *model.Probe
-			}{{"readiness", w.Probes.Readiness}, {"liveness", w.Probes.Liveness}, {"startup", w.Probes.Startup}} {
-				if pr.probe == nil {
-					continue
-				}
-				at, what := path+".probes."+pr.name, "the "+pr.name+" probe's port"
-				const probed = "the kubelet would probe the proxy, not the application"
-				if h := pr.probe.HTTP; h != nil && h.Port != 0 {
+		// service's port, checked above).
+		const probed = "the kubelet would probe the proxy, not the application"
+		eachWorkload(p, func(path, _ string, w model.Workload) {
+			eachProbe(path, w, func(at, kind string, pr *model.Probe) {
+				what := "the " + kind + " probe's port"
+				if h := pr.HTTP; h != nil && h.Port != 0 {
 					check(at+".http.port", h.Port, what, probed)
 				}
-				if g := pr.probe.GRPC; g != nil && g.Port != 0 {
+				if g := pr.GRPC; g != nil && g.Port != 0 {
 					check(at+".grpc.port", g.Port, what, probed)
 				}
-				if t := pr.probe.TCP; t != nil && t.Port != 0 {
+				if t := pr.TCP; t != nil && t.Port != 0 {
 					check(at+".tcp.port", t.Port, what, probed)
 				}
-			}
-		}
-		for _, sn := range model.SortedKeys(p.Services) {
-			s := p.Services[sn]
-			check(model.Path("services", sn, "port"), s.Port, "port", "the application and the proxy would both listen on it")
-			probes(model.Path("services", sn), s.Workload)
-			for _, vn := range model.SortedKeys(s.Variants) {
-				probes(model.Path("services", sn, "variants", vn), s.Variants[vn].Workload)
-			}
-		}
+			})
+		})
 		for _, gn := range model.SortedKeys(p.Gateways) {
 			for i, gp := range p.Gateways[gn].Ports {
 				if use, ok := gatewayProxyPorts[gp.Port]; ok {
@@ -381,19 +367,12 @@ var ProxyUIDReserved = rule(Rule{
 		if p.Mesh.Mode != "sidecar" {
 			return
 		}
-		check := func(path, deployments string, w model.Workload) {
+		eachWorkload(p, func(path, deployments string, w model.Workload) {
 			if w.RunAsUser != nil && *w.RunAsUser == 1337 {
 				c.Report(path+".runAsUser", "run the container as another user: 1337 is the sidecar's",
 					"%s run as UID 1337, the sidecar's: their traffic bypasses the proxy (no mTLS, no authorization policy)", deployments)
 			}
-		}
-		for _, sn := range model.SortedKeys(p.Services) {
-			s := p.Services[sn]
-			check(model.Path("services", sn), "the pods of service "+strconv.Quote(sn), s.Workload)
-			for _, vn := range model.SortedKeys(s.Variants) {
-				check(model.Path("services", sn, "variants", vn), "the pods of Deployment "+s.DeploymentName(s.Variants[vn]), s.Variants[vn].Workload)
-			}
-		}
+		})
 	},
 })
 

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -173,43 +174,55 @@ var ProbeOneHandler = rule(Rule{
 	ID: "AM0707", Name: "probe-one-handler", Family: "workloads", Scope: OnPlatform,
 	Prevents: "a probe silently losing a check: a Kubernetes probe has one handler, so a probe declaring two of http, grpc and tcp would keep only the first",
 	platform: func(c *Ctx, p *model.Platform) {
-		check := func(path string, w model.Workload) {
-			if w.Probes == nil {
-				return
-			}
-			for _, kp := range []struct {
-				kind string
-				p    *model.Probe
-			}{{"readiness", w.Probes.Readiness}, {"liveness", w.Probes.Liveness}, {"startup", w.Probes.Startup}} {
-				if kp.p == nil {
-					continue
-				}
+		eachWorkload(p, func(path, _ string, w model.Workload) {
+			eachProbe(path, w, func(at, kind string, pr *model.Probe) {
 				var set []string
-				if kp.p.HTTP != nil {
+				if pr.HTTP != nil {
 					set = append(set, "http")
 				}
-				if kp.p.GRPC != nil {
+				if pr.GRPC != nil {
 					set = append(set, "grpc")
 				}
-				if kp.p.TCP != nil {
+				if pr.TCP != nil {
 					set = append(set, "tcp")
 				}
 				if len(set) > 1 {
-					at := path + ".probes." + kp.kind
 					c.Report(at+"."+set[1], "keep only one of "+strings.Join(set, ", ")+" in this probe (a probe without any checks the port over TCP)",
-						"the %s probe declares %s: a Kubernetes probe runs exactly one handler", kp.kind, strings.Join(set, " and "))
+						"the %s probe declares %s: a Kubernetes probe runs exactly one handler", kind, strings.Join(set, " and "))
 				}
-			}
-		}
-		for _, sn := range model.SortedKeys(p.Services) {
-			s := p.Services[sn]
-			check(model.Path("services", sn), s.Workload)
-			for _, vn := range model.SortedKeys(s.Variants) {
-				check(model.Path("services", sn, "variants", vn), s.Variants[vn].Workload)
-			}
-		}
+			})
+		})
 	},
 })
+
+// eachWorkload calls f with the workload knobs as the CUE writes them: of
+// every service, then of each of its variants, with their CUE path and
+// the Deployments they describe.
+func eachWorkload(p *model.Platform, f func(path, deployments string, w model.Workload)) {
+	for _, sn := range model.SortedKeys(p.Services) {
+		s := p.Services[sn]
+		f(model.Path("services", sn), "the pods of service "+strconv.Quote(sn), s.Workload)
+		for _, vn := range model.SortedKeys(s.Variants) {
+			f(model.Path("services", sn, "variants", vn), "the pods of Deployment "+s.DeploymentName(s.Variants[vn]), s.Variants[vn].Workload)
+		}
+	}
+}
+
+// eachProbe calls f with every probe w declares, its CUE path (below
+// path) and its kind.
+func eachProbe(path string, w model.Workload, f func(at, kind string, pr *model.Probe)) {
+	if w.Probes == nil {
+		return
+	}
+	for _, kp := range []struct {
+		kind string
+		p    *model.Probe
+	}{{"readiness", w.Probes.Readiness}, {"liveness", w.Probes.Liveness}, {"startup", w.Probes.Startup}} {
+		if kp.p != nil {
+			f(path+".probes."+kp.kind, kp.kind, kp.p)
+		}
+	}
+}
 
 var (
 	_ = rule(Rule{

@@ -110,7 +110,7 @@ func DropTyped(objs []Object) {
 // body would give the same value, annotations aside. Otherwise nil.
 // Validation uses it instead of decoding the body again.
 func (o Object) Typed() runtime.Object {
-	if !o.typedSealed || reflect.ValueOf(o.sealed).UnsafePointer() != reflect.ValueOf(o.Body).UnsafePointer() {
+	if !o.typedSealed || !samePointer(o.sealed, o.Body) {
 		return nil
 	}
 	return o.typed
@@ -119,7 +119,7 @@ func (o Object) Typed() runtime.Object {
 // Digest returns the SHA-256 of the body's canonical encoding (digest.go):
 // recorded by Seal, or computed now. Equal digests mean equal bodies.
 func (o Object) Digest() ([sha256.Size]byte, error) {
-	if o.sealed != nil && reflect.ValueOf(o.sealed).UnsafePointer() == reflect.ValueOf(o.Body).UnsafePointer() {
+	if samePointer(o.sealed, o.Body) {
 		return o.sum, nil
 	}
 	return digest(o.Body)
@@ -130,7 +130,7 @@ func (o Object) Digest() ([sha256.Size]byte, error) {
 // It costs nothing on a sealed object, so every object's size can be
 // bounded without encoding it.
 func (o Object) EncodedSize() (int, error) {
-	if o.sealed != nil && reflect.ValueOf(o.sealed).UnsafePointer() == reflect.ValueOf(o.Body).UnsafePointer() {
+	if samePointer(o.sealed, o.Body) {
 		return o.size, nil
 	}
 	_, size, err := digestSize(o.Body)
