@@ -16,6 +16,7 @@ import (
 	"github.com/aimesh/aimesh/generator/compile"
 	"github.com/aimesh/aimesh/generator/diag"
 	"github.com/aimesh/aimesh/generator/emit"
+	"github.com/aimesh/aimesh/generator/hugepages"
 	"github.com/aimesh/aimesh/generator/load"
 )
 
@@ -463,4 +464,7 @@ func changedPaths(a, b emit.Tree) []string {
 }
 
 // Run is Main with the process's streams; for cmd/aimesh.
-func Run() int { return Main(os.Args[1:], os.Stdout, os.Stderr) }
+func Run() int {
+	hugepages.Heap()
+	return Main(os.Args[1:], os.Stdout, os.Stderr)
+}
