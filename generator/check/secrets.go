@@ -116,3 +116,25 @@ var NoSecretsInOutput = rule(Rule{
 	Where:    "schemas/platform.cue (#SecretRef) and the generated-file scan in generator/compile tests",
 	Prevents: "secret values in Git: SSO secrets are secretRefs in CUE (a literal is refused and masked in the error) and ${VAR} placeholders in the output; no Secret objects are emitted",
 })
+
+var SSOSecretKeysDistinct = rule(Rule{
+	ID: "AM0507", Name: "sso-secret-keys-distinct", Family: "secrets", Scope: OnPlatform, Refs: "C18",
+	Prevents: "an SSO login that never starts: sso.clientSecret and sso.cookieSecret with the same key become the same ${KEY} placeholder, so both fields receive one value (from one Secret, or the last of two that Flux reads) and oauth2-proxy gets the client secret as its cookie key, which must be 16, 24 or 32 bytes",
+	platform: func(c *Ctx, p *model.Platform) {
+		if p.SSO == nil {
+			return
+		}
+		client, cookie := p.SSO.ClientSecret.SecretRef, p.SSO.CookieSecret.SecretRef
+		if client.Key != cookie.Key {
+			return
+		}
+		hint := "give the cookie secret a key of its own (a random value of 16, 24 or 32 bytes, e.g. from openssl rand -hex 16) and add it to the Secret"
+		if client.Name == cookie.Name {
+			c.Report("sso.cookieSecret.secretRef.key", hint,
+				"sso.cookieSecret uses key %s of Secret %s, the key of sso.clientSecret: the cookie would be encrypted with the client secret (C18)", cookie.Key, cookie.Name)
+			return
+		}
+		c.Report("sso.cookieSecret.secretRef.key", hint,
+			"sso.cookieSecret and sso.clientSecret both use key %s (of Secrets %s and %s): both fields become the placeholder ${%s}, which takes one value at sync time (C18)", cookie.Key, cookie.Name, client.Name, cookie.Key)
+	},
+})
