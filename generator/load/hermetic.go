@@ -135,9 +135,13 @@ func vet(dir, root string) (*vetted, error) {
 		if total > MaxTotalBytes {
 			return fmt.Errorf("the .cue files below %s exceed %d MiB together; aimesh reads at most that", rel(dir), MaxTotalBytes>>20)
 		}
-		if pos, ok := invalidUTF8(data); !ok {
+		if pos, nul, ok := invalidUTF8(data); !ok {
+			msg, hint := "the file is not valid UTF-8", "CUE files are UTF-8 text: re-save the file as UTF-8 or remove the stray bytes at this position"
+			if nul {
+				msg, hint = "the file holds a NUL byte", "CUE text cannot hold NUL (U+0000): remove it; a file full of NULs was likely saved as UTF-16: re-save it as UTF-8"
+			}
 			l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: rel(p), Line: pos.Line, Col: pos.Col},
-				Message: "the file is not valid UTF-8", Hint: "CUE files are UTF-8 text: re-save the file as UTF-8 or remove the stray bytes at this position"})
+				Message: msg, Hint: hint})
 			return nil
 		}
 		inCueMod := filepath.Base(filepath.Dir(p)) == "cue.mod"
@@ -308,13 +312,14 @@ func kind(m fs.FileMode) string {
 }
 
 // invalidUTF8 returns the position of the first byte that is not UTF-8
-// (or a NUL byte).
-func invalidUTF8(data []byte) (diag.Pos, bool) {
+// or is NUL, and whether it is NUL (CUE's scanner refuses it, but the
+// byte is valid UTF-8: the message says which).
+func invalidUTF8(data []byte) (pos diag.Pos, nul, ok bool) {
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
 		if (r == utf8.RuneError && size <= 1) || r == 0 {
-			return diag.Pos{Line: line, Col: col}, false
+			return diag.Pos{Line: line, Col: col}, r == 0, false
 		}
 		if r == '\n' {
 			line, col = line+1, 1
@@ -323,7 +328,7 @@ func invalidUTF8(data []byte) (diag.Pos, bool) {
 		}
 		i += size
 	}
-	return diag.Pos{}, true
+	return diag.Pos{}, false, true
 }
 
 // vetSyntax checks one parsed file and refuses what could read outside the

@@ -37,6 +37,9 @@ func TestVet(t *testing.T) {
 		{"not utf-8", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: \"\xff\"\n"), 0o644)
 		}, "not valid UTF-8"},
+		{"nul byte", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: 1\x00\n"), 0o644)
+		}, "holds a NUL byte"},
 		{"no package", func(d string) error { return os.WriteFile(filepath.Join(d, "a.cue"), []byte("x: 1\n"), 0o644) }, "no package clause"},
 		{"embed", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("@extern(embed)\npackage p\n"), 0o644)
