@@ -646,8 +646,12 @@ func hintFor(path, msg string, hasSchemaPos bool, schemaDir string) string {
 		return "the list has a different length than another value of this field (the positions above: a schema constraint, or a list set elsewhere): CUE does not merge, append or override lists, so write the whole list in one place"
 	case strings.Contains(msg, "errors in empty disjunction"):
 		return "the value matches none of the forms the schema allows for this field; the errors below say why each form fails: fix the value for the form you mean"
-	case strings.HasPrefix(msg, "error in call to "):
+	case strings.HasPrefix(msg, "error in call to ") && strings.Contains(strings.TrimPrefix(msg, "error in call to "), ": "):
 		return "the built-in function cannot work on these arguments (the reason follows its name): change the arguments"
+	case strings.HasPrefix(msg, "error in call to "):
+		// CUE drops the reason when the failing call is reached
+		// through another field's expression.
+		return "the built-in function cannot work on these arguments, and CUE gives no reason here: check that counts and sizes are within its limits (strings.Repeat takes a count of at most 1,000,000), then change the arguments"
 	case strings.Contains(msg, "structural cycle"):
 		return "the value refers to itself: break the cycle by referring to a different field"
 	case strings.Contains(msg, "mismatched types null and struct"), strings.Contains(msg, "mismatched types struct and null"):
