@@ -259,7 +259,7 @@ func (a *app) generate(args []string) int {
 	dir := a.outDir(c.root, *out)
 	// Refuse a dangerous --out before compiling (usage error, exit 2).
 	if err := emit.GuardOut(dir, c.root, e.envs); err != nil {
-		return a.refuseOut("generate", err, *out)
+		return a.refuseOut("generate", err, *out, c.root)
 	}
 	res, code := a.compile(&c, e.envs)
 	if code >= 0 {
@@ -267,7 +267,7 @@ func (a *app) generate(args []string) int {
 	}
 	if e.all {
 		if err := emit.GuardOut(dir, c.root, res.Envs); err != nil {
-			return a.refuseOut("generate", err, *out)
+			return a.refuseOut("generate", err, *out, c.root)
 		}
 	}
 	wr, err := emit.Write(dir, res.Tree, emit.Options{Prune: e.all, Waiting: func() {
@@ -279,6 +279,9 @@ func (a *app) generate(args []string) int {
 		fmt.Fprintln(a.stderr, "aimesh: nothing was written")
 		return ExitInvalid
 	}
+	if code := a.editedManifest(err, c.root); code >= 0 {
+		return code
+	}
 	if err != nil {
 		return a.report(err)
 	}
@@ -289,8 +292,25 @@ func (a *app) generate(args []string) int {
 	return ExitOK
 }
 
-// refuseOut prints a refused --out as the user spelled it (exit 2).
-func (a *app) refuseOut(command string, err error, flagValue string) int {
+// editedManifest prints an ownership manifest aimesh did not write (exit
+// 1: a pull request can carry it); -1 when err is not about one.
+func (a *app) editedManifest(err error, root string) int {
+	var me *emit.ManifestError
+	if !errors.As(err, &me) {
+		return -1
+	}
+	me.Dir = displayPath(root, me.Dir)
+	fmt.Fprintln(a.stderr, me)
+	fmt.Fprintln(a.stderr, "aimesh: nothing was written")
+	return ExitInvalid
+}
+
+// refuseOut prints a refused --out as the user spelled it (exit 2), or an
+// edited manifest under it (exit 1).
+func (a *app) refuseOut(command string, err error, flagValue, root string) int {
+	if code := a.editedManifest(err, root); code >= 0 {
+		return code
+	}
 	var oe *emit.OutError
 	if errors.As(err, &oe) && flagValue != "" {
 		oe.Dir = flagValue
@@ -359,7 +379,7 @@ func (a *app) check(args []string) int {
 	// symbolic link out of the repository) is refused here too (exit 2),
 	// rather than reported as stale with advice to run that generate.
 	if err := emit.GuardChecked(dir, c.root); err != nil {
-		return a.refuseOut("check", err, *out)
+		return a.refuseOut("check", err, *out, c.root)
 	}
 	var stale []string
 	defined := map[string]bool{}
@@ -393,6 +413,9 @@ func (a *app) check(args []string) int {
 		}
 		for _, f := range st.Edited {
 			stale = append(stale, env+"/"+f+" (edited by hand)")
+		}
+		if st.BadManifest != "" {
+			stale = append(stale, env+"/"+emit.ManifestName+" (not the manifest aimesh wrote: "+st.BadManifest+"; restore it from Git)")
 		}
 		for _, f := range st.Foreign {
 			stale = append(stale, env+"/"+f+" (not written by aimesh: move it out of the generated directory)")

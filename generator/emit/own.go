@@ -76,8 +76,11 @@ func parseManifest(data []byte) (Manifest, error) {
 			continue
 		}
 		sum, p, ok := strings.Cut(line, "  ")
-		if !ok || len(sum) != 64 || !safeRel(p) {
+		if !ok || len(sum) != 64 {
 			return nil, fmt.Errorf("line %d is not \"<sha256>  <path>\"", n)
+		}
+		if !safeRel(p) {
+			return nil, fmt.Errorf("line %d names %q, which is not a clean relative path inside the directory", n, p)
 		}
 		if _, err := hex.DecodeString(sum); err != nil {
 			return nil, fmt.Errorf("line %d: %v", n, err)
@@ -124,6 +127,11 @@ type EnvState struct {
 	Edited []string
 	// Missing lists generated files that were deleted.
 	Missing []string
+	// BadManifest says why the directory's ownership manifest is not one
+	// aimesh wrote ("" when it is, or when there is none): edited by hand
+	// or in a pull request. Such a directory is owned by no one: aimesh
+	// neither replaces nor prunes it.
+	BadManifest string
 }
 
 // InspectEnv reads the ownership state of dir (an environment directory).
@@ -145,6 +153,8 @@ func InspectEnv(dir string) (*EnvState, error) {
 	if data, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil {
 		if m, err := parseManifest(data); err == nil {
 			st.Owned, st.Manifest = true, m
+		} else {
+			st.BadManifest = err.Error()
 		}
 	}
 	implied := map[string]bool{}
@@ -167,7 +177,7 @@ func InspectEnv(dir string) (*EnvState, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if rel == ManifestName && st.Owned {
+		if rel == ManifestName && (st.Owned || st.BadManifest != "") {
 			return nil
 		}
 		if d.IsDir() {
@@ -205,7 +215,7 @@ func InspectEnv(dir string) (*EnvState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Manifest == nil {
+	if st.Manifest == nil && st.BadManifest == "" {
 		st.Legacy = any && allGenerated
 		st.Owned = st.Legacy
 		if !any {
@@ -245,6 +255,25 @@ type OutError struct {
 
 func (e *OutError) Error() string {
 	return fmt.Sprintf("refusing --out %s: %s\n    hint: %s", e.Dir, e.Why, e.Hint)
+}
+
+// manifestHint is what to do about the edited manifest of envDir.
+func manifestHint(envDir string) string {
+	m := filepath.ToSlash(filepath.Join(envDir, ManifestName))
+	return "restore it from Git (git checkout -- " + m + "); if that is not possible, check that " + filepath.ToSlash(envDir) + "/ holds only generated files, delete the directory and run generate again"
+}
+
+// ManifestError says that an environment directory under --out holds an
+// ownership manifest aimesh did not write (GuardOut, Write). It is invalid
+// input (exit 1), as a pull request can carry it: nothing is written.
+type ManifestError struct {
+	Dir string // the environment directory
+	Why string
+}
+
+func (e *ManifestError) Error() string {
+	return fmt.Sprintf("%s is not the manifest aimesh wrote (%s): aimesh cannot tell which files of %s it owns, and replaces none\n    hint: %s",
+		filepath.ToSlash(filepath.Join(e.Dir, ManifestName)), e.Why, filepath.ToSlash(e.Dir)+"/", manifestHint(e.Dir))
 }
 
 // ForeignFilesError says that an environment directory aimesh is about to
@@ -347,6 +376,9 @@ func guardOut(out, root string, envs []string, entriesOwned bool) error {
 		st, err := InspectEnv(filepath.Join(outAbs, name))
 		if err != nil {
 			return &OutError{Dir: out, Why: err.Error(), Hint: hint}
+		}
+		if st.BadManifest != "" {
+			return &ManifestError{Dir: filepath.Join(out, name), Why: st.BadManifest}
 		}
 		if !st.Owned {
 			foreign = append(foreign, name+"/")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -69,6 +70,54 @@ func TestForeignFilesStopGeneration(t *testing.T) {
 	}
 	if after := snapshot(t, out); !reflect.DeepEqual(before, after) {
 		t.Error("a refused write changed the output directory")
+	}
+}
+
+// TestEditedManifestOwnsNothing: a manifest that does not parse (edited to
+// list a path outside its directory) makes the directory no one's: Write
+// and GuardOut refuse it, whether it is generated or pruned, and the file
+// it names survives; headers do not make it legacy-owned.
+func TestEditedManifestOwnsNothing(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "overlays")
+	tr := tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 1\n", "dev/a.yaml": Header("dev") + "a: 1\n"})
+	if _, err := Write(out, tr, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(root, "victim.txt")
+	mustWrite(t, victim, "mine")
+	man := filepath.Join(out, "prod", ManifestName)
+	data, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, man, string(data)+hashOf([]byte("mine"))+"  ../../victim.txt\n")
+	st, err := InspectEnv(filepath.Join(out, "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Owned || st.Legacy || !strings.Contains(st.BadManifest, "../../victim.txt") || len(st.Foreign) != 0 {
+		t.Fatalf("state of an edited manifest: %+v", st)
+	}
+	var me *ManifestError
+	if _, err := Write(out, tr, Options{}); !errors.As(err, &me) {
+		t.Errorf("Write over an edited manifest: %v, want a ManifestError", err)
+	}
+	devOnly := tree(map[string]string{"dev/a.yaml": Header("dev") + "a: 2\n"})
+	if _, err := Write(out, devOnly, Options{Prune: true}); err != nil {
+		t.Errorf("Write pruning: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "prod", "a.yaml")); err != nil {
+		t.Errorf("the directory of an edited manifest was pruned: %v", err)
+	}
+	if err := GuardOut(out, root, []string{"dev"}); !errors.As(err, &me) {
+		t.Errorf("GuardOut: %v, want a ManifestError", err)
+	}
+	if err := GuardOut(out, root, []string{"dev", "prod"}); err != nil {
+		t.Errorf("GuardOut generating prod: %v (Write reports it)", err)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "mine" {
+		t.Errorf("victim: %q, %v", b, err)
 	}
 }
 

@@ -93,6 +93,9 @@ func Write(out string, t Tree, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if st.BadManifest != "" {
+			return nil, &ManifestError{Dir: filepath.Join(out, env), Why: st.BadManifest}
+		}
 		for _, f := range st.Foreign {
 			foreign = append(foreign, env+"/"+f)
 		}
