@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -150,12 +151,14 @@ func InspectEnv(dir string) (*EnvState, error) {
 		st.Foreign = []string{"."}
 		return st, nil
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil {
+	if data, err := readRegular(filepath.Join(dir, ManifestName)); err == nil {
 		if m, err := parseManifest(data); err == nil {
 			st.Owned, st.Manifest = true, m
 		} else {
 			st.BadManifest = err.Error()
 		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		st.BadManifest = err.Error()
 	}
 	implied := map[string]bool{}
 	for p := range st.Manifest {
@@ -232,6 +235,34 @@ func InspectEnv(dir string) (*EnvState, error) {
 	sort.Strings(st.Edited)
 	sort.Strings(st.Missing)
 	return st, nil
+}
+
+// errNotRegular is reading a path that is not a regular file.
+var errNotRegular = errors.New("not a regular file")
+
+// readRegular reads the regular file p, never through a symbolic link: a
+// link committed in place of a generated file or of the manifest would
+// make aimesh read, and trust, a file outside the repository.
+func readRegular(p string) ([]byte, error) {
+	li, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if li.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("it is a symbolic link, %w", errNotRegular)
+	}
+	if !li.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !os.SameFile(li, fi) {
+		return nil, fmt.Errorf("it changed while aimesh read it")
+	}
+	return io.ReadAll(f)
 }
 
 func hasMarker(p string) bool {

@@ -2,6 +2,7 @@ package emit
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -286,6 +287,40 @@ func TestConcurrentWritesSerialise(t *testing.T) {
 		}
 		if st, _ := InspectEnv(filepath.Join(out, "prod")); len(st.Foreign)+len(st.Edited)+len(st.Missing) != 0 {
 			t.Fatalf("round %d: manifest disagrees: %+v", round, st)
+		}
+	}
+}
+
+func TestReadRegular(t *testing.T) {
+	d := t.TempDir()
+	mustWrite(t, filepath.Join(d, "file"), "data")
+	if err := os.Symlink("file", filepath.Join(d, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(d, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, want string
+		notExist   bool
+	}{
+		{"file", "", false},
+		{"link", "symbolic link", false},
+		{"dir", "not a regular file", false},
+		{"missing", "", true},
+	} {
+		data, err := readRegular(filepath.Join(d, c.name))
+		switch {
+		case c.notExist:
+			if !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s: %v, want not-exist", c.name, err)
+			}
+		case c.want == "":
+			if err != nil || string(data) != "data" {
+				t.Errorf("%s: %q, %v", c.name, data, err)
+			}
+		case err == nil || !strings.Contains(err.Error(), c.want):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
 }

@@ -214,7 +214,7 @@ func sameManifest(m Manifest, t Tree) bool {
 }
 
 func fileIs(p string, data []byte) bool {
-	cur, err := os.ReadFile(p)
+	cur, err := readRegular(p)
 	return err == nil && bytes.Equal(cur, data)
 }
 
