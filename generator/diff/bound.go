@@ -55,7 +55,14 @@ func readOverlays(dir string) (emit.Tree, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || d.Name() == emit.ManifestName || strings.Count(rel, "/") < 2 {
+		if d.Name() == emit.ManifestName || strings.Count(rel, "/") < 2 {
+			return nil // not read by Render
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// Skipped, it would reach kustomize as a missing file.
+			return fmt.Errorf("%s: a symbolic link; aimesh diff does not follow links (one could point outside the directory), and aimesh never writes one: replace it by the file", rel)
+		}
+		if !d.Type().IsRegular() {
 			return nil // not read by Render
 		}
 		if count++; count > MaxOverlayFiles {

@@ -174,6 +174,19 @@ func TestRenderDirLimits(t *testing.T) {
 		t.Fatalf("error %v, want %q", err, want)
 	}
 
+	// A link is refused, not skipped (kustomize would then report a
+	// missing file) nor followed (it may point outside the directory).
+	dir = t.TempDir()
+	write(t, dir, "prod/ack/cm.yaml", cm)
+	outside := filepath.Join(t.TempDir(), "secret.yaml")
+	write(t, filepath.Dir(outside), "secret.yaml", cm)
+	if err := os.Symlink(outside, filepath.Join(dir, "prod", "ack", "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = RenderDir(dir); err == nil || !strings.HasPrefix(err.Error(), "prod/ack/link.yaml: a symbolic link") {
+		t.Fatalf("error %v, want a refused link", err)
+	}
+
 	dir = t.TempDir()
 	for i := 0; i <= MaxOverlayFiles; i++ {
 		write(t, dir, fmt.Sprintf("prod/ack/d%02d/f%05d.txt", i%64, i), nil)
