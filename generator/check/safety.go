@@ -70,8 +70,8 @@ var (
 	})
 	_ = rule(Rule{
 		ID: "AM0912", Name: "ownership-manifest", Family: "safety", Scope: Elsewhere, Where: "generator/emit (.aimesh-manifest)",
-		Cases:    []string{"golden/safety/user-file-in-env", "golden/cli/stale-files-removed"},
-		Prevents: "a user's file deleted silently: every environment directory records the path and sha256 of each file aimesh wrote; a file it did not write stops generation (exit 1, nothing written), and --all prunes only owned directories",
+		Cases:    []string{"golden/safety/user-file-in-env", "golden/cli/stale-files-removed", "golden/safety/manifest-forged", "golden/safety/manifest-symlink"},
+		Prevents: "a user's file deleted silently: every environment directory records the path and sha256 of each file aimesh wrote; a file it did not write stops generation (exit 1, nothing written), and --all prunes only owned directories; a manifest aimesh did not write (a path outside its directory, a symbolic link, which is never followed) makes its directory no one's, with the line and how to restore it",
 	})
 	_ = rule(Rule{
 		ID: "AM0913", Name: "hand-edits-reported", Family: "safety", Scope: Elsewhere, Where: "generator/emit, generator/cli (check, generate)",
@@ -101,7 +101,12 @@ var (
 	_ = rule(Rule{
 		ID: "AM0923", Name: "utf8-and-package-clause", Family: "safety", Scope: Elsewhere, Where: "generator/load (hermetic.go)",
 		Cases:    []string{"golden/safety/non-utf8", "golden/safety/no-package"},
-		Prevents: "input silently ignored or misread: non-UTF-8 bytes are an error at their position; a .cue file without a package clause is an error",
+		Prevents: "input silently ignored or misread: non-UTF-8 bytes (and NUL) are an error at their position; a .cue file without a package clause is an error",
+	})
+	_ = rule(Rule{
+		ID: "AM0927", Name: "bounded-nesting", Family: "safety", Scope: Elsewhere, Where: "generator/load (hermetic.go, MaxSyntaxDepth)",
+		Cases:    []string{"golden/errors/nesting-too-deep"},
+		Prevents: "a minute of evaluation from a 1 MB file: syntax nested more than 1,000 levels (a chain of fields, which CUE's parser does not bound and its evaluator handles in time quadratic in the depth) is refused at its position before CUE evaluates anything",
 	})
 	_ = rule(Rule{
 		ID: "AM0924", Name: "int64-numbers", Family: "safety", Scope: Elsewhere, Where: "generator/load (numbers.go)",

@@ -331,6 +331,13 @@ func invalidUTF8(data []byte) (pos diag.Pos, nul, ok bool) {
 	return diag.Pos{}, false, true
 }
 
+// MaxSyntaxDepth bounds how deep the syntax of a platform file nests
+// (fields in fields, lists, expressions), counted in syntax nodes: the
+// reference platform's deepest is about 20, CUE's parser stops at 10,000
+// nested expressions but not at nested fields, and CUE evaluates a chain
+// of n nested fields in time that grows with n² (200,000 take a minute).
+const MaxSyntaxDepth = 1000
+
 // vetSyntax checks one parsed file and refuses what could read outside the
 // platform or make the output depend on the environment of the run.
 func vetSyntax(f *ast.File, rel string, inCueMod bool) diag.List {
@@ -358,7 +365,17 @@ func vetSyntax(f *ast.File, rel string, inCueMod bool) diag.List {
 				Hint:    "remove the import; a platform is plain data, evaluated the same on every machine"})
 		}
 	}
+	depth, tooDeep := 0, false
 	ast.Walk(f, func(n ast.Node) bool {
+		if depth++; depth > MaxSyntaxDepth {
+			if !tooDeep {
+				tooDeep = true
+				l = append(l, diag.Diagnostic{Severity: diag.Error, Pos: pos(n),
+					Message: fmt.Sprintf("the value nests more than %d levels deep here; CUE's evaluation time grows with the square of the depth (a chain of 200,000 fields takes a minute)", MaxSyntaxDepth),
+					Hint:    "flatten the value: the schema's deepest field is about 10 levels down, so this depth is not a platform"})
+			}
+			return false
+		}
 		a, ok := n.(*ast.Attribute)
 		if !ok {
 			return true
@@ -375,7 +392,7 @@ func vetSyntax(f *ast.File, rel string, inCueMod bool) diag.List {
 				Hint:    "give the field a value in CUE (per environment under environments.<env> if it differs)"})
 		}
 		return true
-	}, nil)
+	}, func(ast.Node) { depth-- })
 	return l
 }
 

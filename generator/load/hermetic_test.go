@@ -37,6 +37,12 @@ func TestVet(t *testing.T) {
 		{"not utf-8", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: \"\xff\"\n"), 0o644)
 		}, "not valid UTF-8"},
+		{"deep field chain", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: "+strings.Repeat("a: ", 600)+"1\n"), 0o644)
+		}, "nests more than 1000 levels deep"},
+		{"field chain within the bound", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: "+strings.Repeat("a: ", 400)+"1\n"), 0o644)
+		}, ""},
 		{"nul byte", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "a.cue"), []byte("package p\nx: 1\x00\n"), 0o644)
 		}, "holds a NUL byte"},
