@@ -6,14 +6,20 @@ import (
 	"unsafe"
 )
 
-const hugePage = 2 << 20
-
 func heap(size uintptr, godebug string, read func(string) string) Decision {
 	if ok, why := eligible(godebug, read); !ok {
 		return Decision{Reason: why}
 	}
 	if why := roomFor(size); why != "" {
 		return Decision{Reason: why}
+	}
+	var info syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&info); err != nil {
+		return Decision{Reason: "sysinfo: " + err.Error()}
+	}
+	memory := (uint64(info.Totalram) + uint64(info.Totalswap)) * uint64(info.Unit)
+	if size = sizeFor(size, memory); size == 0 {
+		return Decision{Reason: "the machine has too little memory for it to pay"}
 	}
 	begin, end := grow(size)
 	if end <= begin {

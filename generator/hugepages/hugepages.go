@@ -19,6 +19,10 @@ type Decision struct {
 // index for it costs about 1 MiB per GiB.
 const HeapSize = 3 << 30
 
+// hugePage is the size of a transparent huge page on x86-64 and arm64
+// with 4 KiB base pages.
+const hugePage = 2 << 20
+
 // Heap makes the next HeapSize bytes the Go heap grows into eligible for
 // transparent huge pages. It is a no-op (with the reason) when the kernel
 // gives huge pages to every process anyway or to none, when the user
@@ -76,4 +80,18 @@ func eligible(godebug string, read func(string) string) (bool, string) {
 		return false, "the kernel commits memory strictly (vm.overcommit_memory=2)"
 	}
 	return true, ""
+}
+
+// sizeFor is the span to advise on a machine of memory bytes (RAM and
+// swap): want, or half the memory when that is less, since the kernel's
+// default overcommit heuristic refuses one mapping larger than the memory,
+// and a heap mapping that fails is fatal. 0 when less than 64 MiB is left.
+func sizeFor(want uintptr, memory uint64) uintptr {
+	if half := memory / 2; uint64(want) > half {
+		want = uintptr(half) &^ (hugePage - 1)
+	}
+	if want < 64<<20 {
+		return 0
+	}
+	return want
 }

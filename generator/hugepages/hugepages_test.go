@@ -72,3 +72,22 @@ func TestEligible(t *testing.T) {
 		})
 	}
 }
+
+func TestSizeFor(t *testing.T) {
+	for _, c := range []struct {
+		want   uintptr
+		memory uint64
+		got    uintptr
+	}{
+		{HeapSize, 24 << 30, HeapSize},
+		{HeapSize, 6 << 30, HeapSize},
+		{HeapSize, 4 << 30, 2 << 30},
+		{HeapSize, 1<<30 + 3<<20, 512 << 20}, // rounded down to a huge page
+		{HeapSize, 100 << 20, 0},             // 50 MiB would not pay
+		{HeapSize, 0, 0},
+	} {
+		if got := sizeFor(c.want, c.memory); got != c.got {
+			t.Errorf("sizeFor(%d, %d) = %d, want %d", c.want, c.memory, got, c.got)
+		}
+	}
+}
