@@ -80,8 +80,8 @@ var (
 	})
 	_ = rule(Rule{
 		ID: "AM0914", Name: "serialised-atomic-swap", Family: "safety", Scope: Elsewhere, Where: "generator/emit (flock, renameat2 RENAME_EXCHANGE)",
-		Cases:    []string{"golden/safety/concurrent-runs", "golden/safety/interrupted-swap-check", "golden/cli/interrupted-swap"},
-		Prevents: "a mixed or missing environment tree: concurrent runs serialise on a lock of the output directory, the swap is one atomic exchange, interrupted swaps of every environment are recovered (and reported by check), a failed write removes its partial tree",
+		Cases:    []string{"golden/safety/concurrent-runs", "golden/safety/interrupted-swap-check", "golden/cli/interrupted-swap", "golden/safety/swap-name-foreign"},
+		Prevents: "a mixed or missing environment tree: concurrent runs serialise on a lock of the output directory, the swap is one atomic exchange, interrupted swaps of every environment are recovered (and reported by check), a failed write removes its partial tree; a tree under a swap name that holds files aimesh did not write (or is a link or a file) is refused, never removed or put in place",
 	})
 	_ = rule(Rule{
 		ID: "AM0915", Name: "undefined-env-dirs", Family: "safety", Scope: Elsewhere, Where: "generator/cli (check)",

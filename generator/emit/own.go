@@ -313,11 +313,18 @@ func (e *ManifestError) Error() string {
 type ForeignFilesError struct {
 	// Files are relative to the output directory.
 	Files []string
+	// Swap: they are under a name aimesh keeps for the trees of an
+	// interrupted run (.aimesh-new-<env>, .aimesh-old-<env>).
+	Swap bool
 }
 
 func (e *ForeignFilesError) Error() string {
 	var b strings.Builder
-	b.WriteString("these files were not written by aimesh; replacing the environment directory would delete them:\n")
+	if e.Swap {
+		b.WriteString("these files were not written by aimesh, under a name aimesh keeps for the trees of an interrupted run; cleaning up would delete them:\n")
+	} else {
+		b.WriteString("these files were not written by aimesh; replacing the environment directory would delete them:\n")
+	}
 	for _, f := range e.Files {
 		b.WriteString("  " + f + "\n")
 	}

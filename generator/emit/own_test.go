@@ -210,15 +210,15 @@ func TestGuardOut(t *testing.T) {
 
 func TestRecoverAllEnvs(t *testing.T) {
 	out := t.TempDir()
-	mustWrite(t, filepath.Join(out, oldPrefix+"qa", "f"), "old")
-	mustWrite(t, filepath.Join(out, newPrefix+"dev", "f"), "partial")
+	mustWrite(t, filepath.Join(out, oldPrefix+"qa", "f"), Header("qa")+"old")
+	mustWrite(t, filepath.Join(out, newPrefix+"dev", "f"), Header("dev")+"partial")
 	if got := Interrupted(out); !reflect.DeepEqual(got, []string{"dev", "qa"}) {
 		t.Fatalf("Interrupted = %v", got)
 	}
 	if _, err := Write(out, tree(map[string]string{"prod/a": "a\n"}), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if data, _ := os.ReadFile(filepath.Join(out, "qa", "f")); string(data) != "old" {
+	if data, _ := os.ReadFile(filepath.Join(out, "qa", "f")); string(data) != Header("qa")+"old" {
 		t.Error("interrupted swap of another environment not rolled back")
 	}
 	if got := Interrupted(out); len(got) != 0 {

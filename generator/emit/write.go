@@ -288,17 +288,69 @@ func RecoverAll(out string) error {
 //     two renames of the fallback swap; the old tree is put back.
 //   - <env> is missing, only .aimesh-new-<env>: the first generation of
 //     env was interrupted; the partial tree is removed.
+//
+// Only trees aimesh wrote are removed or put back (removeSwapTree): a name
+// with aimesh's swap prefix can also come from a pull request.
 func Recover(out, env string) error {
 	dir := filepath.Join(out, env)
 	old := filepath.Join(out, oldPrefix+env)
-	if err := os.RemoveAll(filepath.Join(out, newPrefix+env)); err != nil {
+	if err := removeSwapTree(filepath.Join(out, newPrefix+env)); err != nil {
 		return err
 	}
 	if _, err := os.Lstat(old); err == nil {
+		if err := swapTreeOwned(old); err != nil {
+			return err
+		}
 		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 			return os.Rename(old, dir)
 		}
 		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// removeSwapTree removes p, a tree a previous run left under a swap name,
+// if aimesh wrote it (swapTreeOwned).
+func removeSwapTree(p string) error {
+	if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := swapTreeOwned(p); err != nil {
+		return err
+	}
+	return os.RemoveAll(p)
+}
+
+// swapTreeOwned returns a *ForeignFilesError unless p is a directory
+// holding only files aimesh wrote: listed in its manifest or, in a tree
+// whose writing was interrupted before its manifest, carrying the
+// generated header. A link, a plain file, or a tree with files of someone
+// else (committed under a name aimesh reserves) is refused, never deleted.
+func swapTreeOwned(p string) error {
+	name := filepath.Base(p)
+	info, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return &ForeignFilesError{Files: []string{name}, Swap: true}
+	}
+	st, err := InspectEnv(p)
+	if err != nil {
+		return err
+	}
+	var foreign []string
+	for _, f := range st.Foreign {
+		foreign = append(foreign, name+"/"+f)
+	}
+	if st.BadManifest != "" {
+		foreign = append(foreign, name+"/"+ManifestName)
+	}
+	if len(foreign) == 0 && !st.Owned {
+		foreign = []string{name + "/"}
+	}
+	if len(foreign) > 0 {
+		return &ForeignFilesError{Files: foreign, Swap: true}
 	}
 	return nil
 }

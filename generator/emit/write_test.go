@@ -2,6 +2,7 @@ package emit
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,7 +92,8 @@ func TestRecover(t *testing.T) {
 				if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(out, d, "f"), []byte(content), 0o644); err != nil {
+				// What an interrupted run leaves: files with the header.
+				if err := os.WriteFile(filepath.Join(out, d, "f"), []byte(Header("prod")+content), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -108,13 +110,63 @@ func TestRecover(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(filepath.Join(out, "prod", "f"))
-			if string(got) != tc.wantDir {
+			if string(got) != Header("prod")+tc.wantDir {
 				t.Errorf("prod/f = %q, want %q", got, tc.wantDir)
 			}
 			for _, d := range []string{oldPrefix + "prod", newPrefix + "prod"} {
 				if _, err := os.Stat(filepath.Join(out, d)); !os.IsNotExist(err) {
 					t.Errorf("%s survived", d)
 				}
+			}
+		})
+	}
+}
+
+// TestRecoverKeepsWhatItDidNotWrite: a name with aimesh's swap prefix can
+// come from a pull request; what aimesh did not write under it (a file
+// without the header, a link, a plain file) is refused, never removed or
+// renamed into place.
+func TestRecoverKeepsWhatItDidNotWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, out, outside string)
+		keep  string // a path below out that must survive
+	}{
+		{"user file in a new tree", func(t *testing.T, out, _ string) {
+			mustWrite(t, filepath.Join(out, newPrefix+"prod", "a.yaml"), Header("prod")+"a: 1\n")
+			mustWrite(t, filepath.Join(out, newPrefix+"prod", "notes.md"), "mine")
+		}, newPrefix + "prod/notes.md"},
+		{"user file in an old tree", func(t *testing.T, out, _ string) {
+			mustWrite(t, filepath.Join(out, oldPrefix+"prod", "notes.md"), "mine")
+		}, oldPrefix + "prod/notes.md"},
+		{"link as the old tree", func(t *testing.T, out, outside string) {
+			if err := os.Symlink(outside, filepath.Join(out, oldPrefix+"prod")); err != nil {
+				t.Fatal(err)
+			}
+		}, oldPrefix + "prod"},
+		{"plain file as the new tree", func(t *testing.T, out, _ string) {
+			mustWrite(t, filepath.Join(out, newPrefix+"prod"), "mine")
+		}, newPrefix + "prod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, outside := t.TempDir(), t.TempDir()
+			mustWrite(t, filepath.Join(outside, "f"), "outside")
+			tc.setup(t, out, outside)
+			var fe *ForeignFilesError
+			if err := Recover(out, "prod"); !errors.As(err, &fe) {
+				t.Errorf("Recover: %v, want a ForeignFilesError", err)
+			}
+			if _, err := Write(out, tree(map[string]string{"prod/a.yaml": Header("prod") + "a: 2\n"}), Options{}); !errors.As(err, &fe) {
+				t.Errorf("Write: %v, want a ForeignFilesError", err)
+			}
+			if _, err := os.Lstat(filepath.Join(out, tc.keep)); err != nil {
+				t.Errorf("%s: %v", tc.keep, err)
+			}
+			if _, err := os.Lstat(filepath.Join(out, "prod")); !os.IsNotExist(err) {
+				t.Errorf("prod was created: %v", err)
+			}
+			if b, err := os.ReadFile(filepath.Join(outside, "f")); err != nil || string(b) != "outside" {
+				t.Errorf("outside: %q, %v", b, err)
 			}
 		})
 	}
