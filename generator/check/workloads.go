@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -95,6 +96,37 @@ var RequestsWithinLimits = rule(Rule{
 					}
 					c.Report(at+".limits."+q.name, "raise the limit or lower the request (where each is set: the base platform or this environment's override)",
 						"Deployment %s requests %s %s, above its limit of %s: the API server rejects it", pod.Deployment, q.name, q.req, q.lim)
+				}
+			}
+		}
+	},
+})
+
+var CPUWholeMillicores = rule(Rule{
+	ID: "AM0710", Name: "cpu-whole-millicores", Family: "workloads", Scope: OnEnvironment,
+	Severity: diag.Warning,
+	Prevents: "a pod that gets more CPU than written: a CPU request or limit finer than 1m (0.0001, 1.5m) is stored as written (100u, 1500u), but Kubernetes schedules and limits in whole millicores and rounds it up",
+	platform: func(c *Ctx, p *model.Platform) {
+		for _, sn := range model.SortedKeys(p.Services) {
+			for _, pod := range p.Services[sn].Pods() {
+				r := pod.Resources
+				if r == nil {
+					continue
+				}
+				at := c.At(pod.Origin + ".resources")
+				for _, q := range []struct {
+					kind, noun string
+					set        *model.ResourceList
+				}{{"requests", "request", r.Requests}, {"limits", "limit", r.Limits}} {
+					if q.set == nil || q.set.CPU == "" {
+						continue
+					}
+					v, err := resource.ParseQuantity(q.set.CPU)
+					if err != nil || v.ScaledValue(resource.Nano) == v.MilliValue()*1_000_000 {
+						continue
+					}
+					c.Report(at+"."+q.kind+".cpu", fmt.Sprintf("write whole millicores (%dm), the CPU the pod gets", v.MilliValue()),
+						"the cpu %s %s of Deployment %s is finer than a millicore: Kubernetes rounds it up to %dm", q.noun, q.set.CPU, pod.Deployment, v.MilliValue())
 				}
 			}
 		}
