@@ -50,27 +50,25 @@ var AutoscalingNeedsRequests = rule(Rule{
 	ID: "AM0702", Name: "autoscaling-needs-requests", Family: "workloads", Scope: OnEnvironment,
 	Prevents: "an HPA that never scales (\"missing request for cpu\"): a utilisation target needs the matching resource request",
 	platform: func(c *Ctx, p *model.Platform) {
-		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				as := pod.Autoscaling
-				if as == nil {
-					continue
-				}
-				var req model.ResourceList
-				if pod.Resources != nil && pod.Resources.Requests != nil {
-					req = *pod.Resources.Requests
-				}
-				path := pod.Origin + ".autoscaling"
-				if (as.TargetCPU != nil || as.TargetMemory == nil) && req.CPU == "" {
-					c.Report(path, "set resources.requests.cpu for "+pod.Deployment+" (utilisation is a percentage of the request)",
-						"Deployment %s autoscales on CPU but requests no CPU: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
-				}
-				if as.TargetMemory != nil && req.Memory == "" {
-					c.Report(path, "set resources.requests.memory for "+pod.Deployment,
-						"Deployment %s autoscales on memory but requests no memory: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
-				}
+		eachPod(p, func(_ string, pod model.Pod) {
+			as := pod.Autoscaling
+			if as == nil {
+				return
 			}
-		}
+			var req model.ResourceList
+			if pod.Resources != nil && pod.Resources.Requests != nil {
+				req = *pod.Resources.Requests
+			}
+			path := pod.Origin + ".autoscaling"
+			if (as.TargetCPU != nil || as.TargetMemory == nil) && req.CPU == "" {
+				c.Report(path, "set resources.requests.cpu for "+pod.Deployment+" (utilisation is a percentage of the request)",
+					"Deployment %s autoscales on CPU but requests no CPU: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
+			}
+			if as.TargetMemory != nil && req.Memory == "" {
+				c.Report(path, "set resources.requests.memory for "+pod.Deployment,
+					"Deployment %s autoscales on memory but requests no memory: the HorizontalPodAutoscaler cannot compute utilisation", pod.Deployment)
+			}
+		})
 	},
 })
 
@@ -78,27 +76,25 @@ var RequestsWithinLimits = rule(Rule{
 	ID: "AM0708", Name: "requests-within-limits", Family: "workloads", Scope: OnEnvironment,
 	Prevents: "a Deployment the API server rejects (a request above its limit), reported at the resources an environment override sets rather than at the service: the request and the limit often come from different places (the base platform and environments.<env>)",
 	platform: func(c *Ctx, p *model.Platform) {
-		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				r := pod.Resources
-				if r == nil || r.Requests == nil || r.Limits == nil {
+		eachPod(p, func(_ string, pod model.Pod) {
+			r := pod.Resources
+			if r == nil || r.Requests == nil || r.Limits == nil {
+				return
+			}
+			at := c.At(pod.Origin + ".resources")
+			for _, q := range []struct{ name, req, lim string }{
+				{"cpu", r.Requests.CPU, r.Limits.CPU},
+				{"memory", r.Requests.Memory, r.Limits.Memory},
+			} {
+				req, err1 := resource.ParseQuantity(q.req)
+				lim, err2 := resource.ParseQuantity(q.lim)
+				if q.req == "" || q.lim == "" || err1 != nil || err2 != nil || req.Cmp(lim) <= 0 {
 					continue
 				}
-				at := c.At(pod.Origin + ".resources")
-				for _, q := range []struct{ name, req, lim string }{
-					{"cpu", r.Requests.CPU, r.Limits.CPU},
-					{"memory", r.Requests.Memory, r.Limits.Memory},
-				} {
-					req, err1 := resource.ParseQuantity(q.req)
-					lim, err2 := resource.ParseQuantity(q.lim)
-					if q.req == "" || q.lim == "" || err1 != nil || err2 != nil || req.Cmp(lim) <= 0 {
-						continue
-					}
-					c.Report(at+".limits."+q.name, "raise the limit or lower the request (where each is set: the base platform or this environment's override)",
-						"Deployment %s requests %s %s, above its limit of %s: the API server rejects it", pod.Deployment, q.name, q.req, q.lim)
-				}
+				c.Report(at+".limits."+q.name, "raise the limit or lower the request (where each is set: the base platform or this environment's override)",
+					"Deployment %s requests %s %s, above its limit of %s: the API server rejects it", pod.Deployment, q.name, q.req, q.lim)
 			}
-		}
+		})
 	},
 })
 
@@ -107,29 +103,27 @@ var CPUWholeMillicores = rule(Rule{
 	Severity: diag.Warning,
 	Prevents: "a pod that gets more CPU than written: a CPU request or limit finer than 1m (0.0001, 1.5m) is stored as written (100u, 1500u), but Kubernetes schedules and limits in whole millicores and rounds it up",
 	platform: func(c *Ctx, p *model.Platform) {
-		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				r := pod.Resources
-				if r == nil {
+		eachPod(p, func(_ string, pod model.Pod) {
+			r := pod.Resources
+			if r == nil {
+				return
+			}
+			at := c.At(pod.Origin + ".resources")
+			for _, q := range []struct {
+				kind, noun string
+				set        *model.ResourceList
+			}{{"requests", "request", r.Requests}, {"limits", "limit", r.Limits}} {
+				if q.set == nil || q.set.CPU == "" {
 					continue
 				}
-				at := c.At(pod.Origin + ".resources")
-				for _, q := range []struct {
-					kind, noun string
-					set        *model.ResourceList
-				}{{"requests", "request", r.Requests}, {"limits", "limit", r.Limits}} {
-					if q.set == nil || q.set.CPU == "" {
-						continue
-					}
-					v, err := resource.ParseQuantity(q.set.CPU)
-					if err != nil || v.ScaledValue(resource.Nano) == v.MilliValue()*1_000_000 {
-						continue
-					}
-					c.Report(at+"."+q.kind+".cpu", fmt.Sprintf("write whole millicores (%dm), the CPU the pod gets", v.MilliValue()),
-						"the cpu %s %s of Deployment %s is finer than a millicore: Kubernetes rounds it up to %dm", q.noun, q.set.CPU, pod.Deployment, v.MilliValue())
+				v, err := resource.ParseQuantity(q.set.CPU)
+				if err != nil || v.ScaledValue(resource.Nano) == v.MilliValue()*1_000_000 {
+					continue
 				}
+				c.Report(at+"."+q.kind+".cpu", fmt.Sprintf("write whole millicores (%dm), the CPU the pod gets", v.MilliValue()),
+					"the cpu %s %s of Deployment %s is finer than a millicore: Kubernetes rounds it up to %dm", q.noun, q.set.CPU, pod.Deployment, v.MilliValue())
 			}
-		}
+		})
 	},
 })
 
@@ -161,27 +155,25 @@ var RoutedToZeroReplicas = rule(Rule{
 				tiers[t.Service+"/"+t.Variant] = tn
 			}
 		}
-		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				if pod.Autoscaling != nil || pod.Replicas != 0 {
-					continue
-				}
-				why, path := routed[sn], model.Path("services", sn)
-				if pod.Variant != nil {
-					if tn, ok := tiers[sn+"/"+pod.Variant.Name]; ok {
-						why = "the target of tier class " + tn
-					}
-					if pod.Variant.Replicas != nil {
-						path = pod.Origin
-					}
-				}
-				if why == "" {
-					continue
-				}
-				c.Report(path+".replicas", "give it at least one replica (or autoscaling), or stop routing to it",
-					"Deployment %s has 0 replicas but is %s: its requests fail with 503 (no healthy upstream)", pod.Deployment, why)
+		eachPod(p, func(sn string, pod model.Pod) {
+			if pod.Autoscaling != nil || pod.Replicas != 0 {
+				return
 			}
-		}
+			why, path := routed[sn], model.Path("services", sn)
+			if pod.Variant != nil {
+				if tn, ok := tiers[sn+"/"+pod.Variant.Name]; ok {
+					why = "the target of tier class " + tn
+				}
+				if pod.Variant.Replicas != nil {
+					path = pod.Origin
+				}
+			}
+			if why == "" {
+				return
+			}
+			c.Report(path+".replicas", "give it at least one replica (or autoscaling), or stop routing to it",
+				"Deployment %s has 0 replicas but is %s: its requests fail with 503 (no healthy upstream)", pod.Deployment, why)
+		})
 	},
 })
 
@@ -189,16 +181,14 @@ var MemoryBounded = rule(Rule{
 	ID: "AM0703", Name: "memory-bounded", Family: "workloads", Scope: OnEnvironment,
 	Prevents: "a container without a memory limit taking a node's memory: every Deployment declares memory (the limit defaults to the request)",
 	platform: func(c *Ctx, p *model.Platform) {
-		for _, sn := range model.SortedKeys(p.Services) {
-			for _, pod := range p.Services[sn].Pods() {
-				r := pod.Resources
-				if r != nil && ((r.Requests != nil && r.Requests.Memory != "") || (r.Limits != nil && r.Limits.Memory != "")) {
-					continue
-				}
-				c.Report(pod.Origin, "set resources.requests.memory (the limit defaults to it) or resources.limits.memory",
-					"Deployment %s declares no memory: its container would run without a memory limit", pod.Deployment)
+		eachPod(p, func(_ string, pod model.Pod) {
+			r := pod.Resources
+			if r != nil && ((r.Requests != nil && r.Requests.Memory != "") || (r.Limits != nil && r.Limits.Memory != "")) {
+				return
 			}
-		}
+			c.Report(pod.Origin, "set resources.requests.memory (the limit defaults to it) or resources.limits.memory",
+				"Deployment %s declares no memory: its container would run without a memory limit", pod.Deployment)
+		})
 	},
 })
 
@@ -236,6 +226,17 @@ func eachWorkload(p *model.Platform, f func(path, deployments string, w model.Wo
 		f(model.Path("services", sn), "the pods of service "+strconv.Quote(sn), s.Workload)
 		for _, vn := range model.SortedKeys(s.Variants) {
 			f(model.Path("services", sn, "variants", vn), "the pods of Deployment "+s.DeploymentName(s.Variants[vn]), s.Variants[vn].Workload)
+		}
+	}
+}
+
+// eachPod calls f with every Deployment the platform renders (model.Pod:
+// a service's, or one per variant) and its service's name, in service
+// order.
+func eachPod(p *model.Platform, f func(service string, pod model.Pod)) {
+	for _, sn := range model.SortedKeys(p.Services) {
+		for _, pod := range p.Services[sn].Pods() {
+			f(sn, pod)
 		}
 	}
 }
